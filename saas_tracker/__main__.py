@@ -1,0 +1,3 @@
+from saas_tracker.cli import main
+
+main()
