@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import signal
 import socket
 from pathlib import Path
 
@@ -65,7 +66,12 @@ def serve(
             http=LongUrlHttpToolsProtocol, loop="uvloop", timeout_graceful_shutdown=60, timeout_keep_alive=30,
         )
         log.warning("embedded ClickHouse %s serving %s on http://%s:%d", engine.version, data_dir, host, port)
-        # uvicorn finishes in-flight requests on SIGTERM, then the lifespan shutdown closes chDB.
+        # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then the lifespan
+        # shutdown closes chDB. It re-raises the signal to the handler that was
+        # installed before it; a no-op one lets a clean shutdown exit with status 0.
+        for handled in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(handled, lambda *_: None)
         uvicorn.Server(config).run()
+        log.warning("embedded ClickHouse stopped cleanly")
     finally:
         lock.close()
