@@ -303,23 +303,13 @@ class WarehouseApp:
     async def _select_or_command(self, request: QueryRequest, sql: str, responder: Responder):
         started = time.perf_counter()
         fmt = trailing_format(sql) or request.default_format or "TabSeparated"
-        stack, connection = await self._run(self._open, request)
-        # The connection (and a session's lock) is released before the response
-        # ends: a client may send its next request the moment it has read this one.
-        try:
-            kind = connection.classify_query(sql)
-            if kind["statement_count"] > 1:
-                raise ClickHouseError(62, "SYNTAX_ERROR", "Syntax error (Multi-statements are not allowed)")
-            query_class = int(kind["query_class"])
-            if request.method != "POST" and query_class not in (READ_ONLY, CONTROL, UNKNOWN):
-                raise ClickHouseError(164, "READONLY", "Cannot execute query in readonly mode")
-            if query_class == READ_ONLY and fmt in STREAMABLE_FORMATS and not request.wait_end_of_query:
-                await self._stream(connection, stack, request, sql, fmt, responder, started)
-                return
-            result = await self._run(_call, connection.query, sql, request.default_format or "TabSeparated",
-                                     params=request.params)
-        finally:
-            await self._run(stack.close)
+        # One worker-thread hop runs the whole of a small query; only results
+        # larger than two blocks come back for more.
+        outcome = await self._run(self._execute, request, sql, fmt)
+        if isinstance(outcome, _Streaming):
+            await self._stream_rest(outcome, fmt, responder, started)
+            return
+        query_class, result = outcome
         data = result.bytes()
         summary = _summary(result.storage_rows_read(), result.storage_bytes_read(), result.rows_written(),
                            result.bytes_written(), result.rows_read(), len(data), started)
@@ -327,26 +317,74 @@ class WarehouseApp:
         await responder.start(200, fmt if query_class == READ_ONLY or data else None, summary)
         await responder.body(data)
 
-    async def _stream(self, connection, stack: ExitStack, request, sql, fmt, responder: Responder, started: float):
-        stream = await self._run(_call, connection.send_query, sql, request.default_format or "TabSeparated",
-                                 params=request.params)
-        finished = False
+    def _execute(self, request: QueryRequest, sql: str, fmt: str):
+        """Runs in a worker thread. The connection (and a session's lock) is released
+        before the response ends: a client may send its next request the moment it
+        has read this one."""
+        stack, connection = self._open(request)
+        with stack:
+            kind = connection.classify_query(sql)
+            if kind["statement_count"] > 1:
+                raise ClickHouseError(62, "SYNTAX_ERROR", "Syntax error (Multi-statements are not allowed)")
+            query_class = int(kind["query_class"])
+            if request.method != "POST" and query_class not in (READ_ONLY, CONTROL, UNKNOWN):
+                raise ClickHouseError(164, "READONLY", "Cannot execute query in readonly mode")
+            output = request.default_format or "TabSeparated"
+            if query_class != READ_ONLY or fmt not in STREAMABLE_FORMATS or request.wait_end_of_query:
+                return query_class, _call(connection.query, sql, output, params=request.params)
+            stream = _call(connection.send_query, sql, output, params=request.params)
+            streaming = _Streaming(connection, stack.pop_all(), stream)
         try:
-            chunk = await self._run(_call, connection.streaming_fetch_result, stream)
-            rows = chunk.rows_read() if chunk is not None else 0
-            data = chunk.bytes() if rows else b""
-            await responder.start(200, fmt, _summary(result_rows=rows, result_bytes=len(data), started=started))
-            while rows:
-                await responder.body(data, more=True)
-                chunk = await self._run(_call, connection.streaming_fetch_result, stream)
-                rows = chunk.rows_read() if chunk is not None else 0
-                data = chunk.bytes() if rows else b""
-            finished = True
+            streaming.prefetch()
+        except BaseException:
+            streaming.cancel()
+            raise
+        return streaming
+
+    async def _stream_rest(self, streaming: _Streaming, fmt: str, responder: Responder, started: float):
+        try:
+            first = streaming.chunks[0] if streaming.chunks else b""
+            rows = streaming.first_rows
+            await responder.start(200, fmt, _summary(result_rows=rows, result_bytes=len(first), started=started))
+            while streaming.chunks:
+                await responder.body(streaming.chunks.pop(0), more=True)
+                if not streaming.chunks and not streaming.done:
+                    await self._run(streaming.prefetch)
         finally:
-            if not finished:
-                await self._run(_cancel_stream, connection, stream)
-            await self._run(stack.close)
+            if not streaming.done:
+                await self._run(streaming.cancel)
         await responder.body(b"")
+
+
+class _Streaming:
+    """A streaming result, fetched two blocks at a time; closes its connection when exhausted."""
+
+    def __init__(self, connection, stack: ExitStack, stream):
+        self.connection = connection
+        self.stack = stack
+        self.stream = stream
+        self.chunks: list[bytes] = []
+        self.first_rows = 0
+        self.done = False
+
+    def prefetch(self) -> None:
+        for _ in range(2):
+            chunk = _call(self.connection.streaming_fetch_result, self.stream)
+            rows = chunk.rows_read() if chunk is not None else 0
+            if not rows:
+                self.done = True
+                self.stack.close()
+                return
+            if not self.first_rows:
+                self.first_rows = rows
+            self.chunks.append(chunk.bytes())
+
+    def cancel(self) -> None:
+        self.done = True
+        try:
+            _cancel_stream(self.connection, self.stream)
+        finally:
+            self.stack.close()
 
 
 def _cancel_insert(connection, inserter):
