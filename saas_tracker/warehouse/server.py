@@ -14,7 +14,10 @@ import functools
 import hmac
 import json
 import logging
+import shutil
 import time
+import uuid
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
@@ -22,7 +25,7 @@ from saas_tracker.warehouse.decompress import decoder_for
 from saas_tracker.warehouse.engine import Engine, _call, quote_identifier
 from saas_tracker.warehouse.errors import ClickHouseError
 from saas_tracker.warehouse.request import QueryRequest, apply_form, parse_request
-from saas_tracker.warehouse.sqltext import InsertHead, first_keyword, parse_insert, trailing_format
+from saas_tracker.warehouse.sqltext import InsertHead, first_keyword, insert_from_file, parse_insert, trailing_format
 
 log = logging.getLogger("saas_tracker.warehouse")
 
@@ -40,7 +43,7 @@ _CONTENT_TYPES = {
     "JSONCompact": "application/json; charset=UTF-8",
     "JSONEachRow": "application/x-ndjson; charset=UTF-8",
 }
-# Insert data is handed to chDB in pieces of about this size: fewer thread hops, bounded memory.
+# Insert data is written to the spool file in pieces of about this size: fewer thread hops, bounded memory.
 INSERT_CHUNK_BYTES = 1 << 20
 # A body without a `query` parameter is read this far to find an INSERT's data.
 SQL_PREFIX_BYTES = 1 << 20
@@ -117,6 +120,10 @@ class WarehouseApp:
         self.session_timeout = session_timeout
         self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="chdb")
         self.running: set[str] = set()
+        # Insert bodies are spooled here; leftovers are from requests never acknowledged.
+        self.incoming = Path(engine.data_dir).parent / "incoming"
+        shutil.rmtree(self.incoming, ignore_errors=True)
+        self.incoming.mkdir(parents=True, exist_ok=True)
         self._sweeper: asyncio.Task | None = None
 
     async def _run(self, function, *args, **kwargs):
@@ -276,29 +283,38 @@ class WarehouseApp:
         _call(connection.insert_append, inserter, table.data)
         _call(connection.insert_done, inserter)
 
-    async def _insert(self, request, head, inline: bytes, body: Body, responder: Responder):
+    async def _insert(self, request, head: InsertHead, inline: bytes, body: Body, responder: Responder):
+        """Spool the data to a file, then ``INSERT ... FROM INFILE`` it.
+
+        chDB's streaming insert interface swallows errors raised after parsing
+        (CHECK constraints, MATERIALIZED expressions): it reports the rows as
+        written and stores none. An INSERT statement reading a file reports them
+        like a real server, and the file keeps memory bounded for any body size.
+        """
         started = time.perf_counter()
-        stack, connection = await self._run(self._open, request)
-        inserter = None
+        path = self.incoming / f"{uuid.uuid4().hex}.data"
+        spool = await self._run(open, path, "wb")
         try:
-            inserter = await self._run(_call, connection.send_insert, head.head, head.format)
             buffer = bytearray(inline)
             async for chunk in body.chunks():
                 buffer += chunk
                 if len(buffer) >= INSERT_CHUNK_BYTES:
-                    await self._run(_call, connection.insert_append, inserter, bytes(buffer))
+                    await self._run(spool.write, bytes(buffer))
                     buffer.clear()
-            if buffer:
-                await self._run(_call, connection.insert_append, inserter, bytes(buffer))
-            done, inserter = inserter, None
-            result = await self._run(_call, connection.insert_done, done)
+            await self._run(spool.write, bytes(buffer))
+            await self._run(spool.close)
+            result = await self._run(self._insert_file, request, insert_from_file(head, str(path)))
         finally:
-            if inserter is not None:
-                await self._run(_cancel_insert, connection, inserter)
-            await self._run(stack.close)
+            spool.close()
+            path.unlink(missing_ok=True)
         summary = _summary(written_rows=result.rows_written(), written_bytes=result.bytes_written(), started=started)
         await responder.start(200, None, summary)
         await responder.body(b"")
+
+    def _insert_file(self, request: QueryRequest, sql: str):
+        stack, connection = self._open(request)
+        with stack:
+            return _call(connection.query, sql, "TabSeparated", params=request.params)
 
     async def _select_or_command(self, request: QueryRequest, sql: str, responder: Responder):
         started = time.perf_counter()
@@ -385,13 +401,6 @@ class _Streaming:
             _cancel_stream(self.connection, self.stream)
         finally:
             self.stack.close()
-
-
-def _cancel_insert(connection, inserter):
-    try:
-        connection.insert_cancel(inserter)
-    except Exception:  # already failed inside the engine; nothing left to undo
-        pass
 
 
 def _cancel_stream(connection, stream):

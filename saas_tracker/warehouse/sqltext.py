@@ -3,9 +3,9 @@
 ClickHouse's HTTP handler treats ``INSERT ... FORMAT X`` (or ``VALUES``) as a
 statement head followed by raw data: the rest of the query text, then the
 request body. chDB rejects large binary data inside SQL text (about 256 KB),
-so the data must be streamed through chDB's insert interface instead; this
-module finds where the head ends without being fooled by strings, quoted
-identifiers or comments.
+so the data is spooled to a file and inserted with ``FROM INFILE`` instead;
+this module finds where the head ends without being fooled by strings,
+quoted identifiers or comments.
 """
 
 from __future__ import annotations
@@ -122,3 +122,16 @@ def trailing_format(sql: str) -> str | None:
                 found = sql[start:end]
         previous = (word, start, end, depth)
     return found
+
+
+def insert_from_file(head: InsertHead, path: str) -> str:
+    """``INSERT ... FROM INFILE 'path' [SETTINGS ...] FORMAT X`` for a head and a file holding its data."""
+    settings_at = None
+    for word, start, _end, depth in tokens(head.head):
+        if word == "SETTINGS" and depth == 0:
+            settings_at = start
+            break
+    target = head.head if settings_at is None else head.head[:settings_at].rstrip()
+    settings = "" if settings_at is None else " " + head.head[settings_at:]
+    quoted = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return f"{target} FROM INFILE {quoted}{settings} FORMAT {head.format}"

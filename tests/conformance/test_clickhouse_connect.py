@@ -236,3 +236,20 @@ def test_insert_deduplication_token_makes_retries_idempotent(ch, scratch_databas
     for _ in range(3):
         ch.insert(table, [[1], [2], [3]], column_names=["id"], settings={"insert_deduplication_token": "batch-1"})
     assert ch.command(f"SELECT count() FROM {table}") == 3
+
+
+@pytest.mark.parametrize(
+    ("ddl", "code"),
+    [
+        ("(a UInt32, CONSTRAINT positive CHECK a > 5) ENGINE = MergeTree ORDER BY a", 469),
+        ("(a UInt32, b UInt8 MATERIALIZED throwIf(a = 3, 'bad row')) ENGINE = MergeTree ORDER BY a", 395),
+    ],
+)
+def test_rows_refused_by_the_table_fail_the_insert(ch, scratch_database, ddl, code):
+    # chDB's streaming insert reports such rows as written and stores none; the endpoint must not.
+    ch.command(f"CREATE TABLE {scratch_database}.guarded {ddl}")
+    with pytest.raises(DatabaseError) as error:
+        ch.insert(f"{scratch_database}.guarded", [[10], [3]], column_names=["a"])
+    assert error.value.code == code
+    assert ch.insert(f"{scratch_database}.guarded", [[10], [11]], column_names=["a"]).written_rows == 2
+    assert ch.command(f"SELECT count() FROM {scratch_database}.guarded") == 2
