@@ -14,6 +14,8 @@ import click
 COMMANDS: dict[str, str] = {
     "warehouse": "saas_tracker.cli.warehouse:warehouse",
     "migrate": "saas_tracker.cli.migrate:migrate",
+    "admin": "saas_tracker.cli.admin:admin",
+    "features": "saas_tracker.cli.features:features",
 }
 
 

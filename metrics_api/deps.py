@@ -1,0 +1,65 @@
+"""Request dependencies: API-key authentication and scope checks.
+
+``Authorization: Bearer <api key>`` decides the company; no request parameter
+can name another one. Routers declare the scope they need once, as a
+router-level dependency (``dependencies=[Depends(require_scope("admin"))]``),
+and routes read the caller with ``PrincipalDep``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from saas_tracker.control.api_keys import verify_api_key
+from saas_tracker.control.errors import AuthenticationError
+from saas_tracker.control.models import ApiKeyPrincipal
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key from `saas-tracker admin key create` (sent as a Bearer token).",
+)
+
+
+def authenticate(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> ApiKeyPrincipal:
+    """The verified caller; 401 with the reason otherwise (sync: FastAPI runs it in a worker thread)."""
+    if credentials is None or not credentials.credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send `Authorization: Bearer <api key>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return verify_api_key(credentials.credentials)
+    except AuthenticationError as error:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, error.message, headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
+PrincipalDep = Annotated[ApiKeyPrincipal, Depends(authenticate)]
+
+
+def require_scope(scope: str) -> Callable[[ApiKeyPrincipal], ApiKeyPrincipal]:
+    """A dependency that admits only keys with ``scope`` (403 naming the scope otherwise)."""
+
+    def check(principal: PrincipalDep) -> ApiKeyPrincipal:
+        if not principal.has_scope(scope):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"scope: API key {principal.key_id} lacks the {scope!r} scope"
+            )
+        return principal
+
+    check.__name__ = f"require_scope_{scope.replace(':', '_')}"
+    return check
+
+
+def actor(principal: ApiKeyPrincipal) -> str:
+    """How the audit log names changes made through the API."""
+    return f"api_key:{principal.key_id}"
