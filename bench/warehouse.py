@@ -37,13 +37,15 @@ SMALL = "SELECT 1"
 
 def sample(rows: int) -> pd.DataFrame:
     rng = np.random.default_rng(7)
-    return pd.DataFrame({
-        "id": np.arange(rows, dtype="uint64"),
-        "org": np.char.mod("org-%04d", rng.integers(0, 2000, rows)).astype(object),
-        "event": rng.choice(["page_view", "click", "export", "login"], rows).astype(object),
-        "ts": pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 86_400_000, rows), unit="ms"),
-        "value": rng.random(rows),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(rows, dtype="uint64"),
+            "org": np.char.mod("org-%04d", rng.integers(0, 2000, rows)).astype(object),
+            "event": rng.choice(["page_view", "click", "export", "login"], rows).astype(object),
+            "ts": pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 86_400_000, rows), unit="ms"),
+            "value": rng.random(rows),
+        }
+    )
 
 
 def timed(function, repeat: int) -> list[float]:
@@ -73,8 +75,9 @@ def main() -> None:
 
         endpoint = WarehouseProcess(Path(tmp) / "endpoint", free_port()).start()
         try:
-            client = clickhouse_connect.get_client(host="127.0.0.1", port=endpoint.port, autogenerate_session_id=False,
-                                                   compress=False)
+            client = clickhouse_connect.get_client(
+                host="127.0.0.1", port=endpoint.port, autogenerate_session_id=False, compress=False
+            )
             http = httpx.Client(base_url=endpoint.url, timeout=600)
 
             def reset(run):
@@ -85,7 +88,7 @@ def main() -> None:
                 reset(lambda q: local.query(q, "TSV"))
                 inserter = local.send_insert("INSERT INTO bench", "Native")
                 for start in range(0, len(native), 1 << 20):
-                    local.insert_append(inserter, native[start:start + (1 << 20)])
+                    local.insert_append(inserter, native[start : start + (1 << 20)])
                 local.insert_done(inserter)
 
             def insert_http_native():
@@ -98,8 +101,11 @@ def main() -> None:
                 client.insert_df("bench", frame)
 
             rows = {}
-            for label, function in [("chDB in-process", insert_local), ("endpoint, raw Native POST", insert_http_native),
-                                    ("endpoint, clickhouse-connect insert_df", insert_clickhouse_connect)]:
+            for label, function in [
+                ("chDB in-process", insert_local),
+                ("endpoint, raw Native POST", insert_http_native),
+                ("endpoint, clickhouse-connect insert_df", insert_clickhouse_connect),
+            ]:
                 best = min(timed(function, args.repeat))
                 rows[label] = args.rows / best
             base = rows["chDB in-process"]
@@ -109,8 +115,12 @@ def main() -> None:
 
             insert_local()
             insert_http_native()
-            local_group = statistics.median(timed(lambda: local.query(GROUP_BY.format(name="bench"), "Native"), args.repeat))
-            http_group = statistics.median(timed(lambda: http.post("/", content=GROUP_BY.format(name="bench")).raise_for_status(), args.repeat))
+            local_group = statistics.median(
+                timed(lambda: local.query(GROUP_BY.format(name="bench"), "Native"), args.repeat)
+            )
+            http_group = statistics.median(
+                timed(lambda: http.post("/", content=GROUP_BY.format(name="bench")).raise_for_status(), args.repeat)
+            )
             print(f"\n{args.rows:,}-row GROUP BY (median of {args.repeat})")
             print(f"  chDB in-process {local_group * 1e3:8.1f} ms")
             print(f"  endpoint        {http_group * 1e3:8.1f} ms   ratio {http_group / local_group:.2f}x")
@@ -120,8 +130,12 @@ def main() -> None:
             cc_small = statistics.median(timed(lambda: client.command(SMALL), args.small))
             print(f"\nsmall query `{SMALL}` (median of {args.small})")
             print(f"  chDB in-process            {local_small * 1e3:6.2f} ms")
-            print(f"  endpoint, raw HTTP         {http_small * 1e3:6.2f} ms   adds {(http_small - local_small) * 1e3:+.2f} ms")
-            print(f"  endpoint, clickhouse-connect {cc_small * 1e3:4.2f} ms   adds {(cc_small - local_small) * 1e3:+.2f} ms")
+            print(
+                f"  endpoint, raw HTTP         {http_small * 1e3:6.2f} ms   adds {(http_small - local_small) * 1e3:+.2f} ms"
+            )
+            print(
+                f"  endpoint, clickhouse-connect {cc_small * 1e3:4.2f} ms   adds {(cc_small - local_small) * 1e3:+.2f} ms"
+            )
         finally:
             endpoint.stop()
             local.close()

@@ -34,7 +34,9 @@ def warehouse(tmp_path_factory):
     process = None
     if external:
         parts = urlsplit(external)
-        handle = SimpleNamespace(url=external, host=parts.hostname, port=parts.port or 8123, process=None, data_dir=None)
+        handle = SimpleNamespace(
+            url=external, host=parts.hostname, port=parts.port or 8123, process=None, data_dir=None
+        )
     else:
         root = tmp_path_factory.mktemp("warehouse")
         process = WarehouseProcess(data_dir=root / "clickhouse", port=free_port()).start()

@@ -108,9 +108,7 @@ class Engine:
         """Close sessions idle for longer than their timeout; returns how many."""
         now = time.monotonic()
         with self._lock:
-            expired = [
-                s for s in self._sessions.values() if not s.busy and now - s.last_used > s.timeout
-            ]
+            expired = [s for s in self._sessions.values() if not s.busy and now - s.last_used > s.timeout]
             for session in expired:
                 del self._sessions[session.session_id]
         for session in expired:
@@ -157,7 +155,9 @@ class Engine:
         previous_database = None
         if database:
             if in_session:
-                previous_database = _call(connection.query, "SELECT currentDatabase()", "TSVRaw").bytes().decode().strip()
+                previous_database = (
+                    _call(connection.query, "SELECT currentDatabase()", "TSVRaw").bytes().decode().strip()
+                )
             _call(connection.query, f"USE {quote_identifier(database)}", "TSV")
         try:
             yield

@@ -15,11 +15,31 @@ from saas_tracker.warehouse.errors import ClickHouseError, bad_arguments
 # URL parameters the HTTP layer consumes itself; everything else is a query-level setting.
 TRANSPORT_PARAMS = frozenset(
     {
-        "query", "database", "default_format", "query_id", "session_id", "session_timeout",
-        "session_check", "compress", "decompress", "user", "password", "quota_key", "buffer_size",
-        "wait_end_of_query", "client_protocol_version", "role", "stacktrace", "enable_http_compression",
-        "send_progress_in_http_headers", "http_headers_progress_interval_ms", "add_http_cors_header",
-        "http_response_buffer_size", "http_wait_end_of_query", "max_result_bytes", "max_result_rows",
+        "query",
+        "database",
+        "default_format",
+        "query_id",
+        "session_id",
+        "session_timeout",
+        "session_check",
+        "compress",
+        "decompress",
+        "user",
+        "password",
+        "quota_key",
+        "buffer_size",
+        "wait_end_of_query",
+        "client_protocol_version",
+        "role",
+        "stacktrace",
+        "enable_http_compression",
+        "send_progress_in_http_headers",
+        "http_headers_progress_interval_ms",
+        "add_http_cors_header",
+        "http_response_buffer_size",
+        "http_wait_end_of_query",
+        "max_result_bytes",
+        "max_result_rows",
     }
 )
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -73,7 +93,9 @@ def parse_request(method: str, query_string: bytes, headers: dict[str, str], def
     request.content_encoding = headers.get("content-encoding")
     request.content_type = headers.get("content-type", "")
     if _flag(args.get("decompress")):
-        raise bad_arguments("decompress=1 (ClickHouse's native block compression) is not supported; use Content-Encoding")
+        raise bad_arguments(
+            "decompress=1 (ClickHouse's native block compression) is not supported; use Content-Encoding"
+        )
     timeout = args.get("session_timeout")
     if timeout:
         if not timeout.isdigit() or int(timeout) > _MAX_SESSION_TIMEOUT:

@@ -62,8 +62,16 @@ def serve(
         engine = Engine(data_dir / "chdb")
         app = WarehouseApp(engine, password=password, max_workers=max_workers, session_timeout=session_timeout)
         config = uvicorn.Config(
-            app, host=host, port=port, lifespan="on", log_level="warning", access_log=False,
-            http=LongUrlHttpToolsProtocol, loop="uvloop", timeout_graceful_shutdown=60, timeout_keep_alive=30,
+            app,
+            host=host,
+            port=port,
+            lifespan="on",
+            log_level="warning",
+            access_log=False,
+            http=LongUrlHttpToolsProtocol,
+            loop="uvloop",
+            timeout_graceful_shutdown=60,
+            timeout_keep_alive=30,
         )
         log.warning("embedded ClickHouse %s serving %s on http://%s:%d", engine.version, data_dir, host, port)
         # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then the lifespan

@@ -17,9 +17,9 @@ import logging
 import shutil
 import time
 import uuid
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 
 from saas_tracker.warehouse.decompress import decoder_for
 from saas_tracker.warehouse.engine import Engine, _call, quote_identifier
@@ -31,8 +31,20 @@ log = logging.getLogger("saas_tracker.warehouse")
 
 # Output formats whose per-block encodings concatenate into one valid stream.
 STREAMABLE_FORMATS = frozenset(
-    {"Native", "TabSeparated", "TSV", "TabSeparatedRaw", "TSVRaw", "CSV", "RowBinary",
-     "JSONEachRow", "JSONCompactEachRow", "JSONStringsEachRow", "LineAsString", "Null"}
+    {
+        "Native",
+        "TabSeparated",
+        "TSV",
+        "TabSeparatedRaw",
+        "TSVRaw",
+        "CSV",
+        "RowBinary",
+        "JSONEachRow",
+        "JSONCompactEachRow",
+        "JSONStringsEachRow",
+        "LineAsString",
+        "Null",
+    }
 )
 _CONTENT_TYPES = {
     "TabSeparated": "text/tab-separated-values; charset=UTF-8",
@@ -106,8 +118,12 @@ class Responder:
 
 def _summary(read_rows=0, read_bytes=0, written_rows=0, written_bytes=0, result_rows=0, result_bytes=0, started=None):
     return {
-        "read_rows": read_rows, "read_bytes": read_bytes, "written_rows": written_rows,
-        "written_bytes": written_bytes, "total_rows_to_read": read_rows, "result_rows": result_rows,
+        "read_rows": read_rows,
+        "read_bytes": read_bytes,
+        "written_rows": written_rows,
+        "written_bytes": written_bytes,
+        "total_rows_to_read": read_rows,
+        "result_rows": result_rows,
         "result_bytes": result_bytes,
         "elapsed_ns": int((time.perf_counter() - started) * 1e9) if started is not None else 0,
     }
@@ -180,7 +196,9 @@ class WarehouseApp:
                 return
             if request.query_id in self.running:
                 raise ClickHouseError(
-                    216, "QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING", f"Query with id = {request.query_id} is already running"
+                    216,
+                    "QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING",
+                    f"Query with id = {request.query_id} is already running",
                 )
             self.running.add(request.query_id)
             try:
@@ -194,8 +212,13 @@ class WarehouseApp:
             await self._error(responder, ClickHouseError(1001, "STD_EXCEPTION", f"{type(error).__name__}: {error}"))
 
     async def _plain(self, send, status: int, body: bytes):
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain; charset=UTF-8")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=UTF-8")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _error(self, responder: Responder, error: ClickHouseError):
@@ -205,8 +228,10 @@ class WarehouseApp:
             # sees an error and never a silently shortened result.
             await responder.body(body, more=True)
             raise RuntimeError(f"query failed after the response started: {error.name}")
-        extra = [(b"x-clickhouse-exception-code", str(error.code).encode()),
-                 (b"content-type", b"text/plain; charset=UTF-8")]
+        extra = [
+            (b"x-clickhouse-exception-code", str(error.code).encode()),
+            (b"content-type", b"text/plain; charset=UTF-8"),
+        ]
         await responder.start(error.http_status, None, _summary(), extra)
         await responder.body(body)
 
@@ -215,7 +240,8 @@ class WarehouseApp:
             return
         if request.user != "default" or not hmac.compare_digest(request.password.encode(), self.password.encode()):
             raise ClickHouseError(
-                516, "AUTHENTICATION_FAILED",
+                516,
+                "AUTHENTICATION_FAILED",
                 f"{request.user}: Authentication failed: password is incorrect, or there is no user with such name",
             )
 
@@ -327,8 +353,15 @@ class WarehouseApp:
             return
         query_class, result = outcome
         data = result.bytes()
-        summary = _summary(result.storage_rows_read(), result.storage_bytes_read(), result.rows_written(),
-                           result.bytes_written(), result.rows_read(), len(data), started)
+        summary = _summary(
+            result.storage_rows_read(),
+            result.storage_bytes_read(),
+            result.rows_written(),
+            result.bytes_written(),
+            result.rows_read(),
+            len(data),
+            started,
+        )
         # Only result-producing statements report a format; clients tell commands apart by it.
         await responder.start(200, fmt if query_class == READ_ONLY or data else None, summary)
         await responder.body(data)
@@ -346,7 +379,9 @@ class WarehouseApp:
             if request.method != "POST" and query_class not in (READ_ONLY, CONTROL, UNKNOWN):
                 raise ClickHouseError(164, "READONLY", "Cannot execute query in readonly mode")
             output = request.default_format or "TabSeparated"
-            if query_class != READ_ONLY or fmt not in STREAMABLE_FORMATS or request.wait_end_of_query:
+            # chDB streams SELECTs only; SHOW/EXISTS/DESCRIBE results are small anyway.
+            streamable = query_class == READ_ONLY and first_keyword(sql) in ("SELECT", "WITH")
+            if not streamable or fmt not in STREAMABLE_FORMATS or request.wait_end_of_query:
                 return query_class, _call(connection.query, sql, output, params=request.params)
             stream = _call(connection.send_query, sql, output, params=request.params)
             streaming = _Streaming(connection, stack.pop_all(), stream)

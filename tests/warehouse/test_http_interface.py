@@ -48,17 +48,31 @@ def test_insert_with_data_in_body_after_the_statement(http, ch, scratch_database
     http.post("/", content=f"INSERT INTO {scratch_database}.t VALUES (3, 'three')")
     http.post("/", params={"query": f"INSERT INTO {scratch_database}.t FORMAT TSV"}, content=b"4\tfour\n")
     gz = gzip.compress(b"5,five\n") + gzip.compress(b"6,six\n")  # two gzip members
-    http.post("/", params={"query": f"INSERT INTO {scratch_database}.t FORMAT CSV"}, content=gz,
-              headers={"Content-Encoding": "gzip"})
+    http.post(
+        "/",
+        params={"query": f"INSERT INTO {scratch_database}.t FORMAT CSV"},
+        content=gz,
+        headers={"Content-Encoding": "gzip"},
+    )
     assert ch.query(f"SELECT a, b FROM {scratch_database}.t ORDER BY a").result_rows == [
-        (1, "one"), (2, "two"), (3, "three"), (4, "four"), (5, "five"), (6, "six")]
+        (1, "one"),
+        (2, "two"),
+        (3, "three"),
+        (4, "four"),
+        (5, "five"),
+        (6, "six"),
+    ]
 
 
 def test_truncated_compressed_body_is_an_error_not_a_short_insert(http, ch, scratch_database):
     ch.command(f"CREATE TABLE {scratch_database}.t (a UInt32) ENGINE = MergeTree ORDER BY a")
     body = lz4.frame.compress(b"".join(b"%d\n" % i for i in range(1000)))
-    response = http.post("/", params={"query": f"INSERT INTO {scratch_database}.t FORMAT TSV"},
-                         content=body[:-7], headers={"Content-Encoding": "lz4"})
+    response = http.post(
+        "/",
+        params={"query": f"INSERT INTO {scratch_database}.t FORMAT TSV"},
+        content=body[:-7],
+        headers={"Content-Encoding": "lz4"},
+    )
     assert response.status_code == 500
     assert response.headers["x-clickhouse-exception-code"] == "354"
     assert "truncated" in response.text
@@ -86,7 +100,10 @@ def test_error_format(http):
 
 
 def test_database_parameter_applies_to_one_query(http, ch, scratch_database):
-    assert http.post("/", params={"database": scratch_database}, content="SELECT currentDatabase()").text.strip() == scratch_database
+    assert (
+        http.post("/", params={"database": scratch_database}, content="SELECT currentDatabase()").text.strip()
+        == scratch_database
+    )
     assert http.post("/", content="SELECT currentDatabase()").text.strip() == "default"
 
 
@@ -101,7 +118,6 @@ def test_session_check_and_concurrent_use(http):
 
     worker = threading.Thread(target=slow)
     worker.start()
-
 
     time.sleep(0.3)
     locked = httpx.post(str(http.base_url), params={"session_id": session}, content="SELECT 1")
@@ -118,7 +134,6 @@ def test_duplicate_running_query_id_is_refused(http):
 
     worker = threading.Thread(target=slow)
     worker.start()
-
 
     time.sleep(0.3)
     second = httpx.post(str(http.base_url), params={"query_id": "same-id"}, content="SELECT 1")

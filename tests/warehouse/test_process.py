@@ -17,8 +17,13 @@ from tests.warehouse_process import WarehouseProcess, free_port
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "saas_tracker", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "saas_tracker", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -75,8 +80,9 @@ def test_sigterm_during_inserts_loses_nothing_acknowledged(own_warehouse):
 
 
 def test_beyond_loopback_requires_a_password(tmp_path):
-    refused = cli("warehouse", "start", "--host", "0.0.0.0", "--port", str(free_port()),
-                  "--data-dir", str(tmp_path / "ch"))
+    refused = cli(
+        "warehouse", "start", "--host", "0.0.0.0", "--port", str(free_port()), "--data-dir", str(tmp_path / "ch")
+    )
     assert refused.returncode != 0
     assert "requires a password" in refused.stderr and "TRACKER_WAREHOUSE_PASSWORD" in refused.stderr
 
