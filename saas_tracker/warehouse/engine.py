@@ -115,10 +115,6 @@ class Engine:
             session.connection.close()
         return len(expired)
 
-    @property
-    def session_count(self) -> int:
-        return len(self._sessions)
-
     def close(self) -> None:
         with self._lock:
             sessions = list(self._sessions.values())
@@ -166,7 +162,3 @@ class Engine:
                 _call(connection.query, "SET " + ", ".join(restore), "TSV")
             if previous_database is not None and previous_database != database:
                 _call(connection.query, f"USE {quote_identifier(previous_database)}", "TSV")
-
-    @staticmethod
-    def classify(connection, sql: str) -> dict:
-        return connection.classify_query(sql)
