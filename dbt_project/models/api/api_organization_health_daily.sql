@@ -1,0 +1,24 @@
+-- GET /v1/organizations/{id}/health: the daily health history (fct_organization_health_daily).
+select
+    company_id,
+    customer_org_id,
+    health_date,
+    health_score,
+    health_tier,
+    score_change,
+    health_trend,
+    activity_trend_value, activity_trend_grade, activity_trend_contribution,
+    user_breadth_value, user_breadth_grade, user_breadth_contribution,
+    feature_breadth_value, feature_breadth_grade, feature_breadth_contribution,
+    recency_value, recency_grade, recency_contribution,
+    engagement_value, engagement_grade, engagement_contribution,
+    events_window,
+    events_prior_window,
+    users_window,
+    users_base,
+    features_used_window,
+    features_defined,
+    sessions_window,
+    days_since_last_event,
+    explanation
+from {{ ref('fct_organization_health_daily') }}
