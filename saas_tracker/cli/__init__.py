@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "migrate": "saas_tracker.cli.migrate:migrate",
     "admin": "saas_tracker.cli.admin:admin",
     "features": "saas_tracker.cli.features:features",
+    "ingest": "saas_tracker.cli.ingest:ingest",
+    "quarantine": "saas_tracker.cli.quarantine:quarantine",
 }
 
 
