@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -37,12 +39,23 @@ async def _control_plane_error(request: Request, error: Exception) -> JSONRespon
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+async def _warehouse_error(request: Request, error: Exception) -> JSONResponse:
+    # Bad input is refused before SQL runs; reaching here means the warehouse itself failed
+    # (down, timed out, models not built). The operator gets the reason, the caller a 503.
+    logging.getLogger("metrics_api").error("warehouse error on %s %s: %s", request.method, request.url.path, error)
+    return JSONResponse({"detail": "warehouse unavailable or query failed; retry later"}, status_code=503)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+
     app.add_exception_handler(ControlPlaneError, _control_plane_error)
+    app.add_exception_handler(ClickHouseError, _warehouse_error)
 
 
 def create_app() -> FastAPI:
-    from metrics_api.routes import admin
+    from metrics_api import observability
+    from metrics_api.routes import admin, analytics, events, exports, organizations, query
 
     app = FastAPI(
         title="SaaS Tracker metrics API",
@@ -53,7 +66,9 @@ def create_app() -> FastAPI:
         ),
     )
     install_error_handlers(app)
-    app.include_router(admin.router)
+    for module in (organizations, analytics, events, query, exports, admin):
+        app.include_router(module.router)
+    observability.install(app)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
+from clickhouse_connect.driver.client import Client
 from fastapi import Depends, HTTPException, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from metrics_api.query import TenantQuery
+from metrics_api.settings import metrics_settings
+from saas_tracker.clickhouse import get_client
 from saas_tracker.control.api_keys import verify_api_key
 from saas_tracker.control.errors import AuthenticationError
 from saas_tracker.control.models import ApiKeyPrincipal
@@ -63,3 +67,22 @@ def require_scope(scope: str) -> Callable[[ApiKeyPrincipal], ApiKeyPrincipal]:
 def actor(principal: ApiKeyPrincipal) -> str:
     """How the audit log names changes made through the API."""
     return f"api_key:{principal.key_id}"
+
+
+# --- the warehouse, scoped to the caller's company ---------------------------
+
+
+def clickhouse() -> Client:
+    """The shared ClickHouse client (saas_tracker.clickhouse is the only place that makes one)."""
+    return get_client()
+
+
+ClickHouseDep = Annotated[Client, Depends(clickhouse)]
+
+
+def tenant(principal: PrincipalDep, ch: ClickHouseDep) -> TenantQuery:
+    """Queries bound to the key's company: the only way routes reach analytics rows."""
+    return TenantQuery(ch, principal.company_id, metrics_settings())
+
+
+TenantDep = Annotated[TenantQuery, Depends(tenant)]

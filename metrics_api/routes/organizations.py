@@ -1,0 +1,251 @@
+"""Organizations: the list with health, one organization's detail, its health history."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel, Field
+
+from metrics_api.deps import TenantDep, require_scope
+from metrics_api.params import check_range
+
+router = APIRouter(
+    prefix="/v1/organizations", tags=["organizations"], dependencies=[Depends(require_scope("metrics:read"))]
+)
+
+OrgId = Path(min_length=1, max_length=256, examples=["org_42"], description="The organization id your app sends.")
+
+# Sort keys -> ORDER BY text. Only these fixed strings ever reach the SQL.
+SORTS = {
+    "health_score": "health_score ASC NULLS FIRST, customer_org_id",
+    "-health_score": "health_score DESC NULLS LAST, customer_org_id",
+    "last_seen_at": "last_seen_at ASC, customer_org_id",
+    "-last_seen_at": "last_seen_at DESC, customer_org_id",
+    "events_28d": "events_28d ASC, customer_org_id",
+    "-events_28d": "events_28d DESC, customer_org_id",
+    "customer_org_id": "customer_org_id ASC",
+    "-customer_org_id": "customer_org_id DESC",
+}
+
+
+class OrganizationOut(BaseModel):
+    customer_org_id: str = Field(examples=["org_42"])
+    plan: str = Field(examples=["pro"], description="The plan label your app last sent for the organization.")
+    health_score: int | None = Field(examples=[83], description="0-100; null before the first health score.")
+    health_tier: str | None = Field(examples=["healthy"])
+    health_trend: str | None = Field(examples=["improving"])
+    health_score_change: int | None = None
+    health_date: date | None = Field(description="The day of the latest health score.")
+    first_seen_at: datetime
+    last_seen_at: datetime
+    days_since_last_seen: int
+    active_users_7d: int
+    active_users_28d: int
+    users: int
+    events_28d: int
+    event_count: int
+    application_count: int
+    is_active_28d: bool
+    as_of_date: date
+
+
+class OrganizationPage(BaseModel):
+    items: list[OrganizationOut]
+    total: int = Field(description="Organizations matching the filters.")
+    limit: int
+    offset: int
+
+
+class HealthComponentOut(BaseModel):
+    name: str = Field(examples=["user_breadth"])
+    value: float | None
+    grade: str = Field(examples=["healthy"])
+    contribution: float
+
+
+class HealthOut(BaseModel):
+    health_date: date
+    health_score: int
+    health_tier: str
+    health_trend: str
+    score_change: int | None
+    components: list[HealthComponentOut]
+    explanation: list[str]
+
+
+class AdoptionOut(BaseModel):
+    feature_key: str
+    feature_name: str
+    is_adopted: bool
+    first_used_at: datetime | None
+    last_used_at: datetime | None
+    event_count: int
+    users: int
+    active_days_in_window: int
+
+
+class ActivityDayOut(BaseModel):
+    activity_date: date
+    event_count: int
+    active_users: int
+    session_count: int
+    session_seconds: int
+    features_used: int = Field(description="Distinct features used that day.")
+
+
+class SessionSummaryOut(BaseModel):
+    sessions: int
+    avg_duration_seconds: float | None
+    avg_events: float | None
+
+
+class OrganizationDetailOut(BaseModel):
+    organization: OrganizationOut
+    health: HealthOut | None
+    adoption: list[AdoptionOut]
+    sessions: SessionSummaryOut = Field(description="Sessions started in the 28 days up to the as-of date.")
+    activity: list[ActivityDayOut] = Field(description="The last 28 days with events, newest first.")
+
+
+class HealthHistoryOut(BaseModel):
+    customer_org_id: str
+    items: list[HealthOut]
+
+
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="org-detail")
+COMPONENTS = ("activity_trend", "user_breadth", "feature_breadth", "recency", "engagement")
+ORG_COLUMNS = (
+    "customer_org_id, org_plan AS plan, health_score, health_tier, health_trend, health_score_change, health_date, "
+    "first_seen_at, last_seen_at, days_since_last_seen, active_users_7d, active_users_28d, users, events_28d, "
+    "event_count, application_count, is_active_28d, as_of_date"
+)
+HEALTH_COLUMNS = "health_date, health_score, health_tier, health_trend, score_change, explanation, " + ", ".join(
+    f"{c}_value, {c}_grade, {c}_contribution" for c in COMPONENTS
+)
+
+
+def _health(row: dict[str, Any]) -> HealthOut:
+    return HealthOut(
+        health_date=row["health_date"],
+        health_score=row["health_score"],
+        health_tier=row["health_tier"],
+        health_trend=row["health_trend"],
+        score_change=row["score_change"],
+        explanation=list(row["explanation"]),
+        components=[
+            HealthComponentOut(
+                name=c, value=row[f"{c}_value"], grade=row[f"{c}_grade"], contribution=row[f"{c}_contribution"]
+            )
+            for c in COMPONENTS
+        ],
+    )
+
+
+@router.get("", response_model=OrganizationPage, summary="Organizations with health, tier, trend and activity")
+def list_organizations(
+    tq: TenantDep,
+    tier: Literal["healthy", "neutral", "at_risk"] | None = Query(default=None, description="Only this health tier."),
+    plan: str | None = Query(default=None, max_length=200, examples=["pro"]),
+    active: bool | None = Query(default=None, description="Only organizations (in)active in the last 28 days."),
+    sort: Literal[tuple(SORTS)] = Query(default="-health_score"),  # type: ignore[valid-type]
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> OrganizationPage:
+    where = "company_id = {company_id:UUID}"
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if tier is not None:
+        where += " AND health_tier = {tier:String}"
+        params["tier"] = tier
+    if plan is not None:
+        where += " AND org_plan = {plan:String}"
+        params["plan"] = plan
+    if active is not None:
+        where += " AND is_active_28d = {active:Bool}"
+        params["active"] = active
+    rows = tq.rows(
+        f"SELECT {ORG_COLUMNS}, count() OVER () AS total FROM {{db:Identifier}}.api_organizations "
+        f"WHERE {where} ORDER BY {SORTS[sort]} LIMIT {{limit:UInt32}} OFFSET {{offset:UInt32}}",
+        **params,
+    )
+    total = rows[0]["total"] if rows else tq.one(
+        f"SELECT count() AS total FROM {{db:Identifier}}.api_organizations WHERE {where}", **params
+    )["total"]  # fmt: skip
+    return OrganizationPage(items=[OrganizationOut(**r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def _organization(tq: TenantDep, org_id: str) -> OrganizationOut:
+    row = tq.one(
+        f"SELECT {ORG_COLUMNS} FROM {{db:Identifier}}.api_organizations "
+        "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String}",
+        org=org_id,
+    )
+    if row is None:
+        raise HTTPException(404, f"customer_org_id: no organization {org_id!r}")
+    return OrganizationOut(**row)
+
+
+@router.get("/{customer_org_id}", response_model=OrganizationDetailOut, summary="One organization in detail")
+def get_organization(tq: TenantDep, customer_org_id: str = OrgId) -> OrganizationDetailOut:
+    organization = _organization(tq, customer_org_id)
+    as_of = organization.as_of_date
+    # Independent reads: run them side by side (the client is safe to share across threads).
+    # The latest score is read at api_organizations' health_date: one partition, not all.
+    queries = {
+        "health": (
+            f"SELECT {HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
+            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} AND health_date = {day:Date}"
+        ),
+        "adoption": (
+            "SELECT feature_key, feature_name, is_adopted, first_used_at, last_used_at, event_count, users, "
+            "active_days_in_window FROM {db:Identifier}.api_feature_adoption "
+            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} ORDER BY feature_key"
+        ),
+        "sessions": (
+            "SELECT count() AS sessions, if(sessions = 0, NULL, avg(duration_seconds)) AS avg_duration_seconds, "
+            "if(sessions = 0, NULL, avg(event_count)) AS avg_events FROM {db:Identifier}.api_sessions "
+            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} "
+            "AND session_start_date BETWEEN {as_of:Date} - 27 AND {as_of:Date}"
+        ),
+        "activity": (
+            "SELECT activity_date, event_count, active_users, session_count, session_seconds, features_used "
+            "FROM {db:Identifier}.api_organization_activity_daily "
+            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} "
+            "AND activity_date BETWEEN {as_of:Date} - 27 AND {as_of:Date} ORDER BY activity_date DESC"
+        ),
+    }
+    if organization.health_date is None:
+        queries.pop("health")
+    params = {"org": customer_org_id, "as_of": as_of, "day": organization.health_date}
+    futures = {name: _pool.submit(tq.rows, sql, **params) for name, sql in queries.items()}
+    found = {name: future.result() for name, future in futures.items()}
+    health = found.get("health")
+    return OrganizationDetailOut(
+        organization=organization,
+        health=_health(health[0]) if health else None,
+        adoption=[AdoptionOut(**r) for r in found["adoption"]],
+        sessions=SessionSummaryOut(**found["sessions"][0]),
+        activity=[ActivityDayOut(**r) for r in found["activity"]],
+    )
+
+
+@router.get("/{customer_org_id}/health", response_model=HealthHistoryOut, summary="Daily health history")
+def health_history(
+    tq: TenantDep,
+    customer_org_id: str = OrgId,
+    start: Annotated[date | None, Query(alias="from", description="First day (default: 90 days back).")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day (default: the as-of date).")] = None,
+) -> HealthHistoryOut:
+    organization = _organization(tq, customer_org_id)
+    start, end = check_range(start, end or organization.as_of_date, default_days=90, max_days=3660)
+    rows = tq.rows(
+        f"SELECT {HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
+        "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} "
+        "AND health_date BETWEEN {start:Date} AND {end:Date} ORDER BY health_date",
+        org=customer_org_id,
+        start=start,
+        end=end,
+    )
+    return HealthHistoryOut(customer_org_id=customer_org_id, items=[_health(r) for r in rows])

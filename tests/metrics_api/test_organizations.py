@@ -1,0 +1,77 @@
+"""Organizations, organization detail and health history over the dbt-built api_ models."""
+
+from __future__ import annotations
+
+from tests.metrics_api.conftest import auth
+
+
+def test_requests_without_a_valid_key_are_refused(api, acme):
+    assert api.get("/v1/organizations").status_code == 401
+    assert api.get("/v1/organizations", headers={"Authorization": "Bearer nope"}).status_code == 401
+    refused = api.get("/v1/organizations", headers=auth(acme, "exports"))
+    assert refused.status_code == 403 and "metrics:read" in refused.json()["detail"]
+
+
+def test_lists_every_organization_of_the_company_with_health(api, acme):
+    body = api.get("/v1/organizations", headers=auth(acme), params={"sort": "customer_org_id"}).json()
+    assert body["total"] == 4
+    assert [o["customer_org_id"] for o in body["items"]] == sorted(acme.org_ids)
+    first = body["items"][0]
+    assert first["health_tier"] in {"healthy", "neutral", "at_risk"} and 0 <= first["health_score"] <= 100
+    assert first["plan"] == "pro" and first["last_seen_at"].startswith("2025-06-")
+
+
+def test_pagination_filters_and_sort(api, acme):
+    page = api.get(
+        "/v1/organizations", headers=auth(acme), params={"limit": 3, "offset": 3, "sort": "customer_org_id"}
+    ).json()
+    assert page["total"] == 4 and [o["customer_org_id"] for o in page["items"]] == [sorted(acme.org_ids)[3]]
+    free = api.get("/v1/organizations", headers=auth(acme), params={"plan": "free"}).json()
+    assert {o["customer_org_id"] for o in free["items"]} == {o for o in acme.org_ids if o.endswith(("3", "4"))}
+    tiers = {o["health_tier"] for o in api.get("/v1/organizations", headers=auth(acme)).json()["items"]}
+    for tier in tiers:
+        only = api.get("/v1/organizations", headers=auth(acme), params={"tier": tier}).json()["items"]
+        assert only and {o["health_tier"] for o in only} == {tier}
+    scores = [o["health_score"] for o in api.get("/v1/organizations", headers=auth(acme)).json()["items"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_bad_list_parameters_are_422_naming_the_parameter(api, acme):
+    response = api.get("/v1/organizations", headers=auth(acme), params={"tier": "great", "limit": 0})
+    assert response.status_code == 422
+    assert {tuple(e["loc"]) for e in response.json()["detail"]} == {("query", "tier"), ("query", "limit")}
+
+
+def test_organization_detail_has_health_components_adoption_sessions_activity(api, acme):
+    org = acme.org_ids[0]
+    body = api.get(f"/v1/organizations/{org}", headers=auth(acme)).json()
+    assert body["organization"]["customer_org_id"] == org
+    health = body["health"]
+    assert [c["name"] for c in health["components"]] == [
+        "activity_trend", "user_breadth", "feature_breadth", "recency", "engagement"
+    ]  # fmt: skip
+    assert health["explanation"] and health["health_date"] == "2025-06-12"
+    assert {a["feature_key"] for a in body["adoption"]} == {"dashboards", "exports"}
+    assert body["sessions"]["sessions"] > 0
+    assert body["activity"] and all("2025-05-16" <= d["activity_date"] <= "2025-06-12" for d in body["activity"])
+    assert sum(d["event_count"] for d in body["activity"]) == body["organization"]["events_28d"]
+
+
+def test_unknown_organization_is_404(api, acme, globex):
+    missing = api.get("/v1/organizations/nobody", headers=auth(acme))
+    assert missing.status_code == 404 and "nobody" in missing.json()["detail"]
+    # Another company's organization does not exist for this key.
+    assert api.get(f"/v1/organizations/{globex.org_ids[0]}", headers=auth(acme)).status_code == 404
+    assert api.get(f"/v1/organizations/{globex.org_ids[0]}/health", headers=auth(acme)).status_code == 404
+
+
+def test_health_history_is_daily_within_the_range(api, acme):
+    org = acme.org_ids[1]
+    body = api.get(
+        f"/v1/organizations/{org}/health", headers=auth(acme), params={"from": "2025-06-01", "to": "2025-06-10"}
+    ).json()
+    assert [h["health_date"] for h in body["items"]] == [f"2025-06-{d:02d}" for d in range(1, 11)]
+    bad = api.get(
+        f"/v1/organizations/{org}/health", headers=auth(acme), params={"from": "2025-06-10", "to": "2025-06-01"}
+    )
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("from:")
