@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "features": "saas_tracker.cli.features:features",
     "ingest": "saas_tracker.cli.ingest:ingest",
     "quarantine": "saas_tracker.cli.quarantine:quarantine",
+    "orchestrate": "saas_tracker.cli.orchestrate:orchestrate",
     "metrics": "saas_tracker.cli.metrics:metrics",
 }
 

@@ -1,0 +1,1 @@
+"""Asset checks beyond dbt's own tests: Great Expectations suites and reconciliations."""

@@ -1,0 +1,1 @@
+"""Operator jobs: retention per plan, deletion requests, the quarantine alert."""
