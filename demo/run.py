@@ -1,9 +1,15 @@
-"""`make demo`: bring up SaaS Tracker locally and keep it running until Ctrl-C.
+"""`make demo`: bring up SaaS Tracker locally with a realistic workload, print
+a summary, and keep it running until Ctrl-C (``--once``: stop after the summary).
 
-Today it starts the embedded ClickHouse (or reuses one already answering on the
-configured URL) and applies the migrations. Later steps (collector, workload,
-dbt, Dagster, metrics API) are added here in order; each child process is
-stopped, newest first, when the demo exits.
+Steps: start the embedded ClickHouse (or reuse one answering on the configured
+URL), migrate, create or find the demo company, its two applications, feature
+definitions and a read API key (demo/setup.py), start the collector, send ~60
+days of seeded traffic through it with the SDK (demo/workload.py, demo/load.py),
+build the dbt models over those days, print what the api_ models say
+(demo/summary.py), then start the metrics API and (without ``--once``) the
+Dagster UI and daemon, and print their URLs. Running it again is safe: the same workload on the same day
+is not sent twice; a different one replaces the demo company's events. Each
+child process is stopped, newest first, when the demo exits.
 """
 
 from __future__ import annotations
@@ -15,17 +21,22 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from saas_tracker.settings import WarehouseSettings, core_settings
+# `python demo/run.py` puts demo/ first on sys.path; the demo package needs the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from demo import pipeline, setup, summary  # noqa: E402
+from saas_tracker.settings import WarehouseSettings, core_settings  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _answers_ping(url: str) -> bool:
+def _answers_ping(url: str, path: str = "/ping") -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/ping", timeout=1) as response:
+        with urllib.request.urlopen(f"{url}{path}", timeout=1) as response:
             return response.status == 200
     except OSError:
         return False
@@ -89,20 +100,51 @@ def start_warehouse(children: Children, url: str, log: Path) -> bool:
     return True
 
 
+def start_service(
+    children: Children, name: str, command: list[str], port: int, health: str, log: Path, timeout: float = 60
+) -> str:
+    """``saas-tracker <command>`` on 127.0.0.1:``port``, reused if ``health`` already answers there."""
+    url = f"http://127.0.0.1:{port}"
+    if _answers_ping(url, health):
+        print(f"{name} already answering at {url}: reusing it")
+        return url
+    print(f"starting the {name} on {url} (log: {log})")
+    process = children.start(name, [sys.executable, "-m", "saas_tracker", *command], log)
+    deadline = time.monotonic() + timeout
+    while not _answers_ping(url, health):
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace").splitlines()[-20:]
+            sys.exit(f"the {name} did not start:\n" + "\n".join(tail))
+        time.sleep(0.2)
+    return url
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--once", action="store_true", help="set everything up, then stop instead of waiting")
+    parser.add_argument("--once", action="store_true", help="stop after the summary instead of waiting")
+    parser.add_argument("--orgs", type=int, default=300, help="customer organizations (default 300)")
+    parser.add_argument("--days", type=int, default=60, help="days of traffic (default 60)")
+    parser.add_argument("--seed", type=int, default=42, help="workload seed (default 42)")
+    parser.add_argument("--volume", type=float, default=1.0, help="scale events per session (default 1.0)")
+    parser.add_argument("--end-date", help="last day of traffic, YYYY-MM-DD (default today, UTC)")
+    parser.add_argument("--collector-port", type=int, default=8000)
+    parser.add_argument("--metrics-port", type=int, default=8001)
+    parser.add_argument("--dagster-port", type=int, default=3000)
+    parser.add_argument("--no-dagster", action="store_true", help="do not start the Dagster UI and daemon")
     args = parser.parse_args()
 
+    began = time.monotonic()
     settings = core_settings()
     url = settings.clickhouse_url.rstrip("/")
     data_dir = settings.data_dir.resolve()
     warehouse_dir = (WarehouseSettings().data_dir or settings.data_dir / "clickhouse").resolve()
     logs = data_dir / "logs"
+    demo_dir = data_dir / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
 
     # SIGTERM (e.g. from a supervisor) stops the demo as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -110,8 +152,64 @@ def main() -> int:
     try:
         started = start_warehouse(children, url, logs / "warehouse.log")
         subprocess.run([sys.executable, "-m", "saas_tracker", "migrate"], check=True)
+        tenant = setup.ensure_tenant(demo_dir / "credentials.json")
+        print(
+            f"demo company {tenant.company_id}: applications "
+            + ", ".join(f"{k} {v}" for k, v in tenant.app_ids.items())
+        )
+        endpoint = start_service(
+            children,
+            "collector",
+            ["ingest", "serve", "--host", "127.0.0.1", "--port", str(args.collector_port)],
+            args.collector_port,
+            "/healthz",
+            logs / "collector.log",
+        )
+        answer_key = pipeline.load_and_build(
+            tenant,
+            endpoint,
+            demo_dir,
+            seed=args.seed,
+            orgs=args.orgs,
+            days=args.days,
+            volume=args.volume,
+            end=date.fromisoformat(args.end_date) if args.end_date else None,
+        )
+        print()
+        print(summary.render(summary.collect(tenant.company_id, answer_key)))
+        print(f"\nFrom start to summary: {time.monotonic() - began:.0f} s")
+        metrics = start_service(
+            children,
+            "metrics API",
+            ["metrics", "serve", "--host", "127.0.0.1", "--port", str(args.metrics_port)],
+            args.metrics_port,
+            "/healthz",
+            logs / "metrics-api.log",
+        )
+        dagster = None
+        if not args.once and not args.no_dagster:
+            # After the summary: three Dagster processes loading the definitions would
+            # slow the load and the build on a 2-core machine.
+            dagster = start_service(
+                children,
+                "Dagster UI and daemon",
+                ["orchestrate", "--port", str(args.dagster_port)],
+                args.dagster_port,
+                "/server_info",
+                logs / "dagster.log",
+                timeout=180,
+            )
         print("\nSaaS Tracker demo is up:")
         print(f"  ClickHouse (HTTP)   {url}   e.g. curl '{url}/?query=SHOW+DATABASES'")
+        print(f"  collector           {endpoint}   (POST /v1/batch, GET /healthz)")
+        print(
+            f"  metrics API         {metrics}/docs   e.g. curl -H 'Authorization: Bearer {tenant.api_key}' "
+            f"{metrics}/v1/organizations"
+        )
+        if dagster:
+            print(f"  Dagster UI          {dagster}")
+        print(f"  demo API key        {tenant.api_key}   (read scopes; kept in {demo_dir}/credentials.json)")
+        print(f"  answer key          {demo_dir / 'answer_key.json'}")
         if started:
             print(f"  warehouse data      {warehouse_dir}")
         else:

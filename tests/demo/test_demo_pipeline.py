@@ -1,0 +1,129 @@
+"""The demo end to end on a small workload: the control-plane setup is idempotent, the
+workload goes through the real signed collector, every event is counted once, a second
+load sends nothing, and the summary `make demo` prints agrees with the metrics API."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from demo import pipeline, setup, summary
+from tests.ingest.collector_process import CollectorProcess
+from tests.warehouse_process import free_port
+
+
+@pytest.fixture(scope="module")
+def demo(warehouse, tmp_path_factory):
+    from saas_tracker.clickhouse import get_client
+    from saas_tracker.dbt import DbtSettings
+    from saas_tracker.migrate import migrate
+
+    client = get_client()
+    migrate(client)
+    root = tmp_path_factory.mktemp("demo")
+    state = root / "credentials.json"
+    tenant = setup.ensure_tenant(state)
+    collector = CollectorProcess(spool_dir=root / "spool", port=free_port()).start()
+    schema = f"t_demo_{uuid.uuid4().hex[:8]}"
+    dbt = DbtSettings(schema_name=schema, target_path=tmp_path_factory.mktemp("dbt-target"))
+    options = dict(seed=3, orgs=16, days=35, volume=0.4, end=datetime.now(UTC).date() - timedelta(days=1), dbt=dbt)
+    try:
+        key = pipeline.load_and_build(tenant, collector.url, root, **options)
+        raw_after_first = _raw_count(tenant.company_id)
+        pipeline.load_and_build(tenant, collector.url, root, **options)
+        yield {
+            "tenant": tenant,
+            "state": state,
+            "key": key,
+            "schema": schema,
+            "raw_after_first": raw_after_first,
+            "raw_after_second": _raw_count(tenant.company_id),
+        }
+    finally:
+        collector.stop()
+        for layer in ("staging", "intermediate", "marts", "api"):
+            client.command("DROP DATABASE IF EXISTS {db:Identifier}", parameters={"db": f"{schema}_{layer}"})
+        client.command(
+            "ALTER TABLE tracker_raw.events DELETE WHERE company_id = {c:UUID}",
+            parameters={"c": tenant.company_id},
+            settings={"mutations_sync": 2},
+        )
+
+
+def _raw_count(company_id: str) -> int:
+    from saas_tracker.clickhouse import get_client
+
+    return (
+        get_client()
+        .query("SELECT count() FROM tracker_raw.events WHERE company_id = {c:UUID}", parameters={"c": company_id})
+        .result_rows[0][0]
+    )
+
+
+def test_setup_again_finds_the_same_company_and_applications(demo):
+    again = setup.ensure_tenant(demo["state"])
+    assert again == demo["tenant"]
+
+
+def test_every_valid_event_is_stored_and_counted_once(demo):
+    expected = demo["key"]["expected"]["stored_events"]
+    assert demo["raw_after_first"] >= expected
+    # The same workload again is not sent twice.
+    assert demo["raw_after_second"] == demo["raw_after_first"]
+    figures = summary.collect(demo["tenant"].company_id, demo["key"], api_database=f"{demo['schema']}_api")
+    assert figures["events"] == expected
+    assert figures["organizations"] == demo["key"]["orgs"]
+    assert sum(figures["answer_key"]["by_tier"].values()) == len(demo["key"]["declining_or_churned"])
+
+
+@pytest.fixture(scope="module")
+def api(demo):
+    from metrics_api.app import create_app
+    from metrics_api.settings import metrics_settings
+
+    previous = os.environ.get("TRACKER_METRICS_API_DATABASE")
+    os.environ["TRACKER_METRICS_API_DATABASE"] = f"{demo['schema']}_api"
+    metrics_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            client.headers["Authorization"] = f"Bearer {demo['tenant'].api_key}"
+            yield client
+    finally:
+        if previous is None:
+            os.environ.pop("TRACKER_METRICS_API_DATABASE", None)
+        else:
+            os.environ["TRACKER_METRICS_API_DATABASE"] = previous
+        metrics_settings.cache_clear()
+
+
+def test_summary_agrees_with_the_metrics_api(demo, api):
+    figures = summary.collect(demo["tenant"].company_id, demo["key"], api_database=f"{demo['schema']}_api")
+
+    page = api.get("/v1/organizations", params={"limit": 500}).raise_for_status().json()
+    assert page["total"] == figures["organizations"]
+    assert sum(o["event_count"] for o in page["items"]) == figures["events"]
+    tiers: dict[str, int] = {}
+    for org in page["items"]:
+        tiers[org["health_tier"] or "no score"] = tiers.get(org["health_tier"] or "no score", 0) + 1
+    assert tiers == figures["tiers"]
+
+    at_risk = (
+        api.get("/v1/organizations", params={"tier": "at_risk", "sort": "health_score", "limit": 5})
+        .raise_for_status()
+        .json()
+    )
+    assert [o["customer_org_id"] for o in at_risk["items"]] == [o["customer_org_id"] for o in figures["top_at_risk"]]
+
+    adoption = api.get("/v1/features/adoption").raise_for_status().json()["overall"]
+    assert {(a["feature_key"], a["adopting_organizations"], a["active_organizations"]) for a in adoption} == {
+        (a["feature_key"], a["adopters"], a["active_orgs"]) for a in figures["feature_adoption"]
+    }
+
+    usage = api.get("/v1/usage").raise_for_status().json()["items"]
+    assert {(u["usage_month"], u["event_count"]) for u in usage} == {
+        (str(u["usage_month"]), u["event_count"]) for u in figures["plan_usage"]
+    }
