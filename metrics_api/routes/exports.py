@@ -107,7 +107,10 @@ def _rows(tq: TenantQuery, start: date) -> list[dict[str, Any]]:
 def _render(rows: list[dict[str, Any]], fmt: str) -> bytes:
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+        # RFC 4180 line ends: Python's csv quotes only fields holding a character of the
+        # line terminator, so with "\n" an organization id containing "\r" went out
+        # unquoted and split its row for every reader.
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue().encode()

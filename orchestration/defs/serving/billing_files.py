@@ -11,7 +11,6 @@ manifest last, so a reader that finds a manifest finds the file it describes.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import shutil
 import uuid
@@ -80,7 +79,9 @@ def read_totals(root: Path, period: date) -> dict[tuple[str, str], int]:
     totals: dict[tuple[str, str], int] = defaultdict(int)
     directory = period_dir(root, period)
     for path in sorted(directory.glob(f"*/billing-{period:%Y-%m}.{FORMAT}")) if directory.exists() else []:
-        for row in csv.DictReader(io.StringIO(path.read_text())):
+        with path.open(newline="") as handle:  # the csv module handles quoted line breaks itself
+            rows = list(csv.DictReader(handle))
+        for row in rows:
             if row["record_type"] == "organization":
                 totals[(path.parent.name, row["meter_key"])] += int(row["quantity"])
     return dict(totals)
