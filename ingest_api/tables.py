@@ -3,26 +3,11 @@ column order of its JSONCompactEachRow rows (saas_tracker/migrations/0001)."""
 
 from __future__ import annotations
 
+from saas_tracker.raw_events import EVENT_COLUMNS, QUARANTINE_COLUMNS
+
 EVENTS = 1
 QUARANTINE = 2
 
-EVENT_COLUMNS = (
-    "company_id",
-    "app_id",
-    "event_id",
-    "event",
-    "ts",
-    "ts_source",
-    "received_at",
-    "customer_org_id",
-    "user_hash",
-    "session_id",
-    "path",
-    "environment",
-    "plan",
-    "retention_days",
-)
-QUARANTINE_COLUMNS = EVENT_COLUMNS + ("reason", "quarantined_at", "status", "version")
 
 # table code -> (table, columns); loaded in this order within a segment.
 TABLES: dict[int, tuple[str, tuple[str, ...]]] = {

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from saas_tracker import raw_events
 from saas_tracker.cli import main
 from saas_tracker.migrate import LEDGER, MigrationError, discover, migrate, recorded, split_statements
 
@@ -119,6 +120,9 @@ def test_migrate_creates_the_raw_tables_and_a_second_run_applies_nothing(ch):
         "status": "Enum8('quarantined' = 1, 'replayed' = 2, 'discarded' = 3)",
         "version": "UInt64",
     }
+    # The column order every positional insert uses (saas_tracker/raw_events.py).
+    assert tuple(_columns(ch, "tracker_raw", "events")) == raw_events.EVENT_COLUMNS
+    assert tuple(quarantine) == raw_events.QUARANTINE_COLUMNS
     keys = ch.query(
         "SELECT name, engine, sorting_key, partition_key FROM system.tables "
         "WHERE database = 'tracker_raw' ORDER BY name"

@@ -14,14 +14,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from saas_tracker.raw_events import EVENT_COLUMNS
+
 FIRST_DAY = date(2025, 5, 1)
 AS_OF = date(2025, 6, 12)
 EVENT_NAMES = ("page_view", "login", "dashboard_viewed", "export_created", "search")
 PATHS = ("/home", "/dashboards", "/exports/csv", "/search", "/settings")
-RAW_COLUMNS = [
-    "company_id", "app_id", "event_id", "event", "ts", "ts_source", "received_at", "customer_org_id",
-    "user_hash", "session_id", "path", "environment", "plan", "retention_days",
-]  # fmt: skip
+RAW_COLUMNS = list(EVENT_COLUMNS)
 
 
 @dataclass

@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from saas_tracker.raw_events import EVENT_COLUMNS
+
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 EXPECTED = HERE / "expected"
@@ -45,22 +47,7 @@ SUITE_VARS: dict[str, Any] = {
     ],
 }
 
-RAW_COLUMNS = [
-    "company_id",
-    "app_id",
-    "event_id",
-    "event",
-    "ts",
-    "ts_source",
-    "received_at",
-    "customer_org_id",
-    "user_hash",
-    "session_id",
-    "path",
-    "environment",
-    "plan",
-    "retention_days",
-]
+RAW_COLUMNS = list(EVENT_COLUMNS)
 
 
 def _time(text: str) -> datetime:

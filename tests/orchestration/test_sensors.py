@@ -12,7 +12,8 @@ from dagster import DagsterInstance, build_sensor_context
 from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 from saas_tracker.clickhouse import get_client
 from saas_tracker.control import features
-from tests.orchestration.world import ACTOR, RAW_COLUMNS
+from saas_tracker.raw_events import QUARANTINE_COLUMNS
+from tests.orchestration.world import ACTOR
 
 
 def evaluate(defs, name: str, cursor: str | None):
@@ -49,7 +50,7 @@ def test_a_feature_definition_change_backfills_adoption_and_health_from_its_firs
 
 
 def _quarantine(row: list, reason: str) -> None:
-    columns = [*RAW_COLUMNS, "reason", "quarantined_at", "status", "version"]
+    columns = list(QUARANTINE_COLUMNS)
     get_client().insert(
         "tracker_raw.events_quarantine",
         [[*row, reason, datetime.now(UTC), "quarantined", time.time_ns()]],

@@ -17,24 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from saas_tracker.clickhouse import get_client
 from saas_tracker.control import applications, companies, features
+from saas_tracker.raw_events import EVENT_COLUMNS
 
 ACTOR = "test:orchestration"
-RAW_COLUMNS = [
-    "company_id",
-    "app_id",
-    "event_id",
-    "event",
-    "ts",
-    "ts_source",
-    "received_at",
-    "customer_org_id",
-    "user_hash",
-    "session_id",
-    "path",
-    "environment",
-    "plan",
-    "retention_days",
-]
+RAW_COLUMNS = list(EVENT_COLUMNS)
 EVENTS = ["page_view", "page_view", "page_view", "report_viewed", "export_created", "login"]
 PATHS = ["/", "/reports", "/reports/q1", "/export/csv", "/settings"]
 
