@@ -1,8 +1,10 @@
-"""Load a workload into the demo company and build the models over its days.
+"""Load a workload into the demo company, then materialize every asset over its days.
 
 Shared by `make demo` (demo/run.py) and the demo-vs-API test. Running it twice
 with the same workload sends nothing the second time (the state file records
-what is loaded); a different workload first removes the company's raw events.
+what is loaded); a different workload first removes the company's raw events, and
+the rebuild then also covers the previous workload's days, so none of its rows
+survive in the models.
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from demo import load, setup, workload
+from demo.materialize import Materialization, materialize
 from saas_tracker.clickhouse import get_client
-from saas_tracker.dbt import DbtSettings, range_vars, run_dbt
-from saas_tracker.settings import core_settings
 
 # The SDK logs one warning per rejected event; the demo sends 200 on purpose.
 logging.getLogger("saas_tracker_sdk").setLevel(logging.ERROR)
@@ -41,9 +42,12 @@ def load_and_build(
     days: int = 60,
     volume: float = 1.0,
     end: date | None = None,
-    dbt: DbtSettings | None = None,
-) -> dict:
-    """Generate the workload, send it (unless already loaded), build the models; the answer key."""
+    log: Path | None = None,
+) -> tuple[dict, Materialization]:
+    """Generate the workload, send it (unless already loaded), materialize everything.
+
+    Returns the answer key and what Dagster did; ``log`` takes Dagster's and dbt's output.
+    """
     t0 = time.monotonic()
     work = workload.generate(seed=seed, orgs=orgs, days=days, end=end, volume=volume)
     key = work.answer_key
@@ -56,15 +60,17 @@ def load_and_build(
     )
     state = demo_dir / "credentials.json"
     previous = setup.loaded_signature(state)
-    full_refresh = False
+    first_day, last_day = work.start, work.end
     if previous == signature:
         print("this workload is already loaded: not sending it again")
     else:
         if previous is not None:
             print(f"replacing the previously loaded workload {previous}")
             forget_events(tenant.company_id)
-            # Staging and daily marts keep partitions outside the new range: rebuild from raw when allowed.
-            full_refresh = core_settings().env == "development"
+            # The models keep the old workload's days until those days are rebuilt from raw.
+            old_end = date.fromisoformat(previous["end"])
+            first_day = min(first_day, old_end - timedelta(days=int(previous["days"]) - 1))
+            last_day = max(last_day, old_end)
         t0 = time.monotonic()
         verdicts = load.send_workload(tenant, work, endpoint)
         elapsed = time.monotonic() - t0
@@ -81,9 +87,8 @@ def load_and_build(
             f"(answer key: {key['expected']['stored_events']:,} unique events)"
         )
         setup.mark_loaded(state, signature)
-    t0 = time.monotonic()
-    # --quiet: dbt's per-node lines would bury the summary; failures still raise with every failed node.
-    extra = ["--full-refresh"] if full_refresh else []
-    run_dbt("build", "--quiet", *extra, vars=range_vars(work.start, work.end, as_of=work.end), dbt=dbt)
-    print(f"dbt build over {work.start}..{work.end}: {time.monotonic() - t0:.1f} s")
-    return key
+    where = f" (log: {log})" if log else ""
+    print(f"materializing every asset and check through Dagster over {first_day}..{last_day}{where} ...")
+    report = materialize(first_day, last_day, log=log)
+    print(report.describe())
+    return key, report

@@ -5,9 +5,10 @@ Steps: start the embedded ClickHouse (or reuse one answering on the configured
 URL), migrate, create or find the demo company, its two applications, feature
 definitions and a read API key (demo/setup.py), start the collector, send ~60
 days of seeded traffic through it with the SDK (demo/workload.py, demo/load.py),
-build the dbt models over those days, print what the api_ models say
-(demo/summary.py), then start the metrics API and (without ``--once``) the
-Dagster UI and daemon, and print their URLs. Running it again is safe: the same workload on the same day
+materialize every asset and check over those days through Dagster
+(demo/materialize.py), print what the api_ models say (demo/summary.py), then
+start the metrics API and (without ``--once``) the Dagster UI and daemon, which
+show those runs, and print their URLs. Running it again is safe: the same workload on the same day
 is not sent twice; a different one replaces the demo company's events. Each
 child process is stopped, newest first, when the demo exits.
 """
@@ -165,7 +166,7 @@ def main() -> int:
             "/healthz",
             logs / "collector.log",
         )
-        answer_key = pipeline.load_and_build(
+        answer_key, materialized = pipeline.load_and_build(
             tenant,
             endpoint,
             demo_dir,
@@ -174,6 +175,7 @@ def main() -> int:
             days=args.days,
             volume=args.volume,
             end=date.fromisoformat(args.end_date) if args.end_date else None,
+            log=logs / "dagster-runs.log",
         )
         print()
         print(summary.render(summary.collect(tenant.company_id, answer_key)))
@@ -207,7 +209,7 @@ def main() -> int:
             f"{metrics}/v1/organizations"
         )
         if dagster:
-            print(f"  Dagster UI          {dagster}")
+            print(f"  Dagster UI          {dagster}   (the runs above: {dagster}/runs)")
         print(f"  demo API key        {tenant.api_key}   (read scopes; kept in {demo_dir}/credentials.json)")
         print(f"  answer key          {demo_dir / 'answer_key.json'}")
         if started:
@@ -215,8 +217,10 @@ def main() -> int:
         else:
             print("  warehouse data      wherever the server already running keeps it (left running on exit)")
         print(f"  logs                {logs}\n")
+        if not materialized.ok:
+            print("\nSome checks or steps failed (listed above); the Dagster UI has their logs.", file=sys.stderr)
         if args.once:
-            return 0
+            return 0 if materialized.ok else 1
         print("Press Ctrl-C to stop.")
         while children.all_running():
             time.sleep(1)

@@ -58,7 +58,7 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
             ),
         ],
         jobs=[*jobs.values(), deletion_request, retention_enforcement, quarantine_alert],
-        schedules=build_schedules(jobs["refresh"], jobs["observe_raw_events"], settings),
+        schedules=build_schedules(jobs["refresh"], jobs["observe_raw_events"], retention_enforcement, settings),
         sensors=build_sensors(jobs["feature_backfill"], quarantine_alert, settings),
         resources={"dbt": TrackerDbtCliResource(project_dir=project, dbt_executable=dbt_executable())},
     )

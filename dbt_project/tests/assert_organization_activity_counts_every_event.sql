@@ -1,4 +1,6 @@
 -- Daily organization activity and billable events count every staged event once.
+-- Dagster shows it as a check of the activity mart (it reads two relations, so it must be told which).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_organization_activity_daily'}}}) }}
 with staged as (
     select company_id, event_date, count() as events
     from {{ ref('stg_tracker__events') }}

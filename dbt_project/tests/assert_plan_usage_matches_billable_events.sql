@@ -1,5 +1,9 @@
 -- Plan usage and the `events` billing meter count the same events per company and month.
-{{ config(enabled=('events' in (var('tracker__meters') | map(attribute='key') | list))) }}
+-- Dagster shows it as a check of plan usage (it reads two relations, so it must be told which).
+{{ config(
+    enabled=('events' in (var('tracker__meters') | map(attribute='key') | list)),
+    meta={'dagster': {'ref': {'name': 'fct_plan_usage_monthly'}}},
+) }}
 with billed as (
     select company_id, period_start as usage_month, sum(quantity) as events
     from {{ ref('fct_billable_usage_monthly') }}

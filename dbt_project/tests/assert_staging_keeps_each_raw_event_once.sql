@@ -1,5 +1,7 @@
 -- Exactly once: every (app_id, event_id) in the raw table is in staging, once. Compares
 -- counts per day, so a failure names the days to rebuild.
+-- Dagster shows it as a check of staging (it reads two relations, so it must be told which).
+{{ config(meta={'dagster': {'ref': {'name': 'stg_tracker__events'}}}) }}
 with raw_events as (
     select toDate(min_ts) as event_date, count() as raw_distinct
     from (

@@ -1,6 +1,7 @@
 """The demo end to end on a small workload: the control-plane setup is idempotent, the
-workload goes through the real signed collector, every event is counted once, a second
-load sends nothing, and the summary `make demo` prints agrees with the metrics API."""
+workload goes through the real signed collector, Dagster materializes every asset and
+passes every check, every event is counted once, a second load sends nothing, and the
+summary `make demo` prints agrees with the metrics API."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from tests.warehouse_process import free_port
 
 @pytest.fixture(scope="module")
 def demo(warehouse, tmp_path_factory):
+    from orchestration.defs.dbt.project import dbt_project
     from saas_tracker.clickhouse import get_client
-    from saas_tracker.dbt import DbtSettings
     from saas_tracker.migrate import migrate
 
     client = get_client()
@@ -29,22 +30,32 @@ def demo(warehouse, tmp_path_factory):
     tenant = setup.ensure_tenant(state)
     collector = CollectorProcess(spool_dir=root / "spool", port=free_port()).start()
     schema = f"t_demo_{uuid.uuid4().hex[:8]}"
-    dbt = DbtSettings(schema_name=schema, target_path=tmp_path_factory.mktemp("dbt-target"))
-    options = dict(seed=3, orgs=16, days=35, volume=0.4, end=datetime.now(UTC).date() - timedelta(days=1), dbt=dbt)
+    # dbt output databases, dbt target and Dagster instance of this test's own.
+    environment = pytest.MonkeyPatch()
+    environment.setenv("TRACKER_DBT_SCHEMA", schema)
+    environment.setenv("TRACKER_DBT_TARGET_PATH", str(root / "dbt-target"))
+    environment.setenv("TRACKER_ORCHESTRATION_DAGSTER_HOME", str(root / "dagster"))
+    environment.setenv("TRACKER_ORCHESTRATION_EXPORTS_DIR", str(root / "exports"))
+    dbt_project.cache_clear()
+    options = dict(seed=3, orgs=16, days=35, volume=0.4, end=datetime.now(UTC).date() - timedelta(days=1))
     try:
-        key = pipeline.load_and_build(tenant, collector.url, root, **options)
+        key, first = pipeline.load_and_build(tenant, collector.url, root, **options)
         raw_after_first = _raw_count(tenant.company_id)
-        pipeline.load_and_build(tenant, collector.url, root, **options)
+        _, second = pipeline.load_and_build(tenant, collector.url, root, **options)
         yield {
             "tenant": tenant,
             "state": state,
             "key": key,
             "schema": schema,
+            "dagster_home": root / "dagster",
+            "materialized": [first, second],
             "raw_after_first": raw_after_first,
             "raw_after_second": _raw_count(tenant.company_id),
         }
     finally:
         collector.stop()
+        environment.undo()
+        dbt_project.cache_clear()
         for layer in ("staging", "intermediate", "marts", "api"):
             client.command("DROP DATABASE IF EXISTS {db:Identifier}", parameters={"db": f"{schema}_{layer}"})
         client.command(
@@ -67,6 +78,25 @@ def _raw_count(company_id: str) -> int:
 def test_setup_again_finds_the_same_company_and_applications(demo):
     again = setup.ensure_tenant(demo["state"])
     assert again == demo["tenant"]
+
+
+def test_dagster_materializes_every_asset_and_passes_every_check_in_recorded_runs(demo):
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    from orchestration.definitions import build_definitions
+
+    graph = build_definitions().resolve_asset_graph()
+    materializable = {key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    for report in demo["materialized"]:
+        assert report.ok, report.describe()
+        assert report.assets == materializable
+        assert report.checks_passed == len(graph.asset_check_keys)
+    # The runs are in the instance the Dagster UI serves, as successes.
+    with DagsterInstance.from_config(str(demo["dagster_home"])) as instance:
+        runs = {run.run_id: run for run in instance.get_runs()}
+        recorded = [runs[run_id] for report in demo["materialized"] for run_id in report.run_ids]
+    assert [run.job_name for run in recorded] == ["observe_raw_events", "refresh"] * 2
+    assert {run.status for run in recorded} == {DagsterRunStatus.SUCCESS}
 
 
 def test_every_valid_event_is_stored_and_counted_once(demo):

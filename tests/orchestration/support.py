@@ -51,13 +51,24 @@ def tables(schema: str, column: str | None = None, *, views: bool = False) -> li
     return [(db, name) for db, name in rows]
 
 
+def _readable_columns(db: str, name: str) -> str:
+    """Every column, aggregate states finalized (clients cannot read a state; its value is what matters)."""
+    columns = get_client().query(
+        "SELECT name, type LIKE 'AggregateFunction(%' FROM system.columns "
+        "WHERE database = {db:String} AND table = {name:String} ORDER BY position",
+        parameters={"db": db, "name": name},
+    ).result_rows
+    return ", ".join(f"finalizeAggregation(`{c}`)" if state else f"`{c}`" for c, state in columns)
+
+
 def snapshot(schema: str, company_ids: list[str]) -> dict[str, list[tuple]]:
     """Every row of every model table that belongs to the given companies, in a stable order."""
     client = get_client()
     result = {}
     for db, name in tables(schema):
         rows = client.query(
-            "SELECT * FROM {db:Identifier}.{name:Identifier} WHERE company_id IN {companies:Array(UUID)}",
+            f"SELECT {_readable_columns(db, name)} FROM {{db:Identifier}}.{{name:Identifier}} "
+            "WHERE company_id IN {companies:Array(UUID)}",
             parameters={"db": db, "name": name, "companies": company_ids},
         ).result_rows
         result[f"{db}.{name}"] = sorted(tuple(str(value) for value in row) for row in rows)

@@ -3,6 +3,8 @@ schedules and sensors. No runs here (tests/orchestration/test_pipeline.py runs t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dagster import AssetKey, DailyPartitionsDefinition
 
@@ -38,7 +40,9 @@ def test_keys_and_groups_follow_the_dbt_folders(graph):
     assert {"exports/billing_exports", "exports/plan_usage_evaluation"} <= keys
     assert {"control/current_feature_definitions", "control/current_plans", "control/subscription_periods"} <= keys
     dbt_models = [k for k in graph.get_all_asset_keys() if k.path[0] in ("staging", "intermediate", "marts", "api")]
-    assert len(dbt_models) == 28
+    # One asset per model of the dbt project, every model in the layer of its folder.
+    model_files = (Path(__file__).parents[2] / "dbt_project" / "models").rglob("*.sql")
+    assert sorted(k.to_user_string() for k in dbt_models) == sorted(f"{f.parent.name}/{f.stem}" for f in model_files)
     for model in dbt_models:
         assert graph.get(model).group_name == model.path[0]
         assert graph.get(model).is_materializable
@@ -68,8 +72,18 @@ def test_lineage_runs_from_the_collector_to_the_api_and_the_exports(graph):
 
 
 def test_incremental_models_are_daily_partitioned_from_the_configured_start(graph, orchestration_env):
+    from orchestration.defs.dbt.assets import load_manifest
+    from orchestration.defs.dbt.project import dbt_project
+
     partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
-    assert partitioned == DAILY | {"raw/events", "exports/billing_exports", "exports/plan_usage_evaluation"}
+    # Exactly the incremental models (they rebuild day ranges), among them every daily mart.
+    incremental = {
+        f"{node['fqn'][-2]}/{node['name']}"
+        for node in load_manifest(dbt_project())["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    }
+    assert DAILY <= incremental
+    assert partitioned == incremental | {"raw/events", "exports/billing_exports", "exports/plan_usage_evaluation"}
     for name in partitioned:
         partitions = graph.get(key(name)).partitions_def
         assert isinstance(partitions, DailyPartitionsDefinition)
@@ -112,6 +126,8 @@ def test_jobs_schedules_and_sensors(defs, orchestration_env):
     close = defs.resolve_schedule_def("daily_close")
     assert (close.cron_schedule, close.job_name) == ("30 2 * * *", "refresh")
     assert defs.resolve_schedule_def("raw_events_observation").job_name == "observe_raw_events"
+    retention = defs.resolve_schedule_def("daily_retention")
+    assert (retention.cron_schedule, retention.job_name) == ("30 3 * * *", "retention_enforcement")
     assert defs.resolve_sensor_def("feature_definitions_changed").job_name == "feature_backfill"
     assert defs.resolve_sensor_def("quarantine_growing").job_name == "quarantine_alert"
     backfill = {k.to_user_string() for k in defs.resolve_job_def("feature_backfill").asset_layer.executable_asset_keys}

@@ -4,7 +4,10 @@
   and events that arrive after midnight still land in yesterday;
 - daily_close: yesterday once more after it is over, when late retries and the
   collector's spool have landed; the run of record for the day;
-- raw_events_observation: row counts of today and yesterday in the raw table, hourly.
+- raw_events_observation: row counts of today and yesterday in the raw table, hourly;
+- daily_retention: each company's plan retention applied to raw events and user-level
+  model rows, daily after the close (the raw table's TTL alone keeps the retention a row
+  was ingested under, not the current plan's).
 """
 
 # No `from __future__ import annotations`: Dagster reads the context type from the annotations.
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from dagster import (
     DefaultScheduleStatus,
+    JobDefinition,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
@@ -43,7 +47,10 @@ def recent_days(
 
 
 def build_schedules(
-    refresh: "UnresolvedAssetJobDefinition", observe: "UnresolvedAssetJobDefinition", settings: OrchestrationSettings
+    refresh: "UnresolvedAssetJobDefinition",
+    observe: "UnresolvedAssetJobDefinition",
+    retention: JobDefinition,
+    settings: OrchestrationSettings,
 ) -> list[ScheduleDefinition]:
     hourly = f"{settings.refresh_minute} * * * *"
 
@@ -89,4 +96,14 @@ def build_schedules(
             return SkipReason(f"today is before the first partition ({settings.start_date})")
         return RunRequest(tags=range_tags(*days))
 
-    return [hourly_refresh, daily_close, raw_events_observation]
+    daily_retention = ScheduleDefinition(
+        name="daily_retention",
+        job=retention,
+        # An hour after the daily close, so the two never compete for the warehouse.
+        cron_schedule=f"{settings.close_minute} {(settings.close_hour + 1) % 24} * * *",
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="Apply each company's plan retention to raw events and user-level model rows.",
+    )
+
+    return [hourly_refresh, daily_close, raw_events_observation, daily_retention]
