@@ -2,9 +2,8 @@
 
 Shared by `make demo` (demo/run.py) and the demo-vs-API test. Running it twice
 with the same workload sends nothing the second time (the state file records
-what is loaded); a different workload first removes the company's raw events, and
-the rebuild then also covers the previous workload's days, so none of its rows
-survive in the models.
+what is loaded); a different workload first removes the company's rows, raw and
+modelled.
 """
 
 from __future__ import annotations
@@ -12,24 +11,29 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from demo import load, setup, workload
 from demo.materialize import Materialization, materialize
-from saas_tracker.clickhouse import get_client
 
 # The SDK logs one warning per rejected event; the demo sends 200 on purpose.
 logging.getLogger("saas_tracker_sdk").setLevel(logging.ERROR)
 
 
 def forget_events(company_id: str) -> None:
-    """Remove the demo company's raw events before a different workload replaces them."""
-    for table in ("events", "events_quarantine"):
-        get_client().command(
-            f"ALTER TABLE tracker_raw.{table} DELETE WHERE company_id = {{c:UUID}} SETTINGS mutations_sync = 1",
-            parameters={"c": company_id},
-        )
+    """Remove every row of the demo company, raw and modelled, before a different workload replaces it.
+
+    From the model tables too: a rebuild replaces only the days for which it produces rows,
+    so a day the new workload leaves empty would otherwise keep the old workload's rows.
+    """
+    from orchestration.defs.jobs import erasure
+
+    where, parameters = "company_id = {c:UUID}", {"c": company_id}
+    for table in ("tracker_raw.events", "tracker_raw.events_quarantine"):
+        erasure.delete(table, where, parameters)
+    for table in erasure.model_tables("company_id"):
+        erasure.delete(table.qualified, where, parameters)
 
 
 def load_and_build(
@@ -60,17 +64,12 @@ def load_and_build(
     )
     state = demo_dir / "credentials.json"
     previous = setup.loaded_signature(state)
-    first_day, last_day = work.start, work.end
     if previous == signature:
         print("this workload is already loaded: not sending it again")
     else:
         if previous is not None:
             print(f"replacing the previously loaded workload {previous}")
             forget_events(tenant.company_id)
-            # The models keep the old workload's days until those days are rebuilt from raw.
-            old_end = date.fromisoformat(previous["end"])
-            first_day = min(first_day, old_end - timedelta(days=int(previous["days"]) - 1))
-            last_day = max(last_day, old_end)
         t0 = time.monotonic()
         verdicts = load.send_workload(tenant, work, endpoint)
         elapsed = time.monotonic() - t0
@@ -88,7 +87,7 @@ def load_and_build(
         )
         setup.mark_loaded(state, signature)
     where = f" (log: {log})" if log else ""
-    print(f"materializing every asset and check through Dagster over {first_day}..{last_day}{where} ...")
-    report = materialize(first_day, last_day, log=log)
+    print(f"materializing every asset and check through Dagster over {work.start}..{work.end}{where} ...")
+    report = materialize(work.start, work.end, log=log)
     print(report.describe())
     return key, report

@@ -157,3 +157,20 @@ def test_summary_agrees_with_the_metrics_api(demo, api):
     assert {(u["usage_month"], u["event_count"]) for u in usage} == {
         (str(u["usage_month"]), u["event_count"]) for u in figures["plan_usage"]
     }
+
+
+def test_a_different_workload_replaces_the_previous_one_everywhere(demo):
+    """Runs last: it replaces the module's workload (a shorter one that ends earlier, so days
+    of the old workload get no new events at all)."""
+    previous_end = datetime.now(UTC).date() - timedelta(days=1)
+    options = dict(seed=4, orgs=8, days=10, volume=0.4, end=previous_end - timedelta(days=12))
+    collector = CollectorProcess(spool_dir=demo["dagster_home"].parent / "spool-2", port=free_port()).start()
+    try:
+        key, report = pipeline.load_and_build(demo["tenant"], collector.url, demo["dagster_home"].parent, **options)
+    finally:
+        collector.stop()
+    assert report.ok, report.describe()
+    expected = key["expected"]["stored_events"]
+    assert _raw_count(demo["tenant"].company_id) >= expected
+    figures = summary.collect(demo["tenant"].company_id, key, api_database=f"{demo['schema']}_api")
+    assert (figures["events"], figures["organizations"]) == (expected, 8)
