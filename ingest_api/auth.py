@@ -30,7 +30,22 @@ class Authenticated:
     signature: str
 
 
+# app id -> (the credentials it was made from, future_seconds, context): one AppContext per
+# credentials object rather than one per request (a few microseconds each).
+_contexts: dict[str, tuple[AppCredentials, float, AppContext]] = {}
+
+
 def _context(credentials: AppCredentials, future_seconds: float) -> AppContext:
+    key = str(credentials.app_id)
+    cached = _contexts.get(key)
+    if cached is not None and cached[0] is credentials and cached[1] == future_seconds:
+        return cached[2]
+    context = _make_context(credentials, future_seconds)
+    _contexts[key] = (credentials, future_seconds, context)
+    return context
+
+
+def _make_context(credentials: AppCredentials, future_seconds: float) -> AppContext:
     return AppContext(
         company_id=str(credentials.company_id),
         app_id=str(credentials.app_id),

@@ -36,6 +36,17 @@ class IngestMetrics:
             ["verdict"],
             registry=r,
         )
+        # Bound once: the accepted count is incremented by nearly every request.
+        self.accepted_events = self.events.labels("accepted")
+        judged = Counter(
+            "tracker_ingest_judged_requests",
+            "Requests by how their events were judged: fast (the whole request accepted in one pass) "
+            "or per_event (something was not plainly accepted, or the body needed the general parser).",
+            ["path"],
+            registry=r,
+        )
+        self.judged_fast = judged.labels("fast")
+        self.judged_per_event = judged.labels("per_event")
         self.rejected = Counter(
             "tracker_ingest_rejected_events", "Rejected events by rule (field.rule).", ["reason"], registry=r
         )

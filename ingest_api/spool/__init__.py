@@ -79,8 +79,9 @@ class Spool:
         metrics.spool_segments.set_function(self._segments)
         metrics.spool_oldest_seconds.set_function(lambda: self.oldest_age() or 0.0)
 
-    async def append(self, blob: bytes) -> None:
-        await self.writer.append(blob)
+    async def append(self, records: list[tuple[int, int, bytes]]) -> None:
+        """Return once the (table, rows, payload) records are fsynced (see SpoolWriter.append)."""
+        await self.writer.append(records)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.writer.start(loop)

@@ -23,6 +23,10 @@ MAGIC = b"TSR1"
 HEADER = struct.Struct("<4sB3xIII")
 OPEN_SUFFIX = ".open"
 SEALED_SUFFIX = ".seg"
+# Created ahead of need (files.py) and renamed to .open when the writer takes it; a crash
+# between the rename and its reaching the disk leaves data under this name, so recovery
+# treats both alike.
+SPARE_SUFFIX = ".spare"
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,13 @@ class Record:
     payload: bytes
 
 
+def frame(table: int, rows: int, payload: bytes) -> bytes:
+    """The header that goes before ``payload``."""
+    return HEADER.pack(MAGIC, table, rows, len(payload), zlib.crc32(payload))
+
+
 def encode(table: int, rows: int, payload: bytes) -> bytes:
-    return HEADER.pack(MAGIC, table, rows, len(payload), zlib.crc32(payload)) + payload
+    return frame(table, rows, payload) + payload
 
 
 def decode(data: bytes) -> tuple[list[Record], int]:
@@ -82,7 +91,8 @@ def recover_open_segments(directory: Path) -> list[tuple[Path, int]]:
     loses nothing a client was told is stored.
     """
     recovered: list[tuple[Path, int]] = []
-    for path in list_segments(directory, OPEN_SUFFIX):
+    unsealed = list_segments(directory, OPEN_SUFFIX) + list_segments(directory, SPARE_SUFFIX)
+    for path in sorted(unsealed, key=segment_seq):
         data = path.read_bytes()
         _, valid = decode(data)
         if valid == 0:

@@ -11,6 +11,8 @@ The open segment is sealed (handed to the loader as one ClickHouse insert) when
 the loader is idle and the segment's first record is ``flush_interval`` old, or
 when it reaches ``segment_max_bytes``. While ClickHouse is down the loader is
 never idle, so segments grow to the size cap instead of piling up as tiny files.
+Creating and sealing segment files happens in another thread (files.py), off
+the commit path.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest_api.metrics import IngestMetrics
-from ingest_api.spool.segments import fsync_dir, segment_path
+from ingest_api.spool.files import OpenSegment, SegmentFiles
+from ingest_api.spool.segments import HEADER, frame
 
 log = logging.getLogger("ingest_api.spool")
 
@@ -36,15 +39,6 @@ class SpoolError(RuntimeError):
 
 class SpoolFull(SpoolError):
     """Persisting the request would exceed the spool's size limit."""
-
-
-@dataclass
-class _OpenSegment:
-    seq: int
-    path: Path
-    fd: int
-    size: int = 0
-    first_at: float = 0.0
 
 
 @dataclass
@@ -74,18 +68,17 @@ class SpoolWriter:
         metrics: IngestMetrics,
     ) -> None:
         self.directory = directory
-        self._seq = next_seq
         self._accounting = accounting
         self._max_bytes = max_bytes
         self._segment_max_bytes = segment_max_bytes
         self._flush_interval = flush_interval
         self._loader_idle = loader_idle
-        self._on_seal = on_seal
+        self.files = SegmentFiles(directory, next_seq=next_seq, on_seal=on_seal)
         self._metrics = metrics
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cond = threading.Condition()
-        self._queue: list[tuple[bytes, asyncio.Future]] = []
-        self._open: _OpenSegment | None = None
+        self._queue: list[tuple[list[tuple[int, int, bytes]], asyncio.Future]] = []
+        self._open: OpenSegment | None = None
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="spool-writer", daemon=True)
 
@@ -93,20 +86,26 @@ class SpoolWriter:
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self.files.start()
         self._thread.start()
 
-    async def append(self, blob: bytes) -> None:
-        """Return once ``blob`` is fsynced; raise SpoolFull or SpoolError otherwise."""
+    async def append(self, records: list[tuple[int, int, bytes]]) -> None:
+        """Return once the (table, rows, payload) records are fsynced; raise SpoolFull or SpoolError otherwise.
+
+        The records are framed and checksummed by the writer thread: zlib.crc32
+        releases the GIL on large buffers, so that work runs beside the event loop.
+        """
+        size = sum(HEADER.size + len(payload) for _, _, payload in records)
         with self._accounting.lock:
-            if self._accounting.used + len(blob) > self._max_bytes:
+            if self._accounting.used + size > self._max_bytes:
                 raise SpoolFull(f"the spool is full ({self._max_bytes} bytes)")
-            self._accounting.used += len(blob)
+            self._accounting.used += size
         future = self._loop.create_future()
         with self._cond:
             if self._stopping:
-                self._accounting.add(-len(blob))
+                self._accounting.add(-size)
                 raise SpoolError("the collector is shutting down")
-            self._queue.append((blob, future))
+            self._queue.append((records, future))
             if len(self._queue) == 1:
                 self._cond.notify()
         await future
@@ -123,6 +122,7 @@ class SpoolWriter:
             self._cond.notify()
         if self._thread.is_alive():
             self._thread.join()
+        self.files.close()
 
     @property
     def open_segment_age(self) -> float | None:
@@ -162,14 +162,18 @@ class SpoolWriter:
                     if not self._queue:
                         return
 
-    def _write(self, batch: list[tuple[bytes, asyncio.Future]]) -> None:
+    def _write(self, batch: list[tuple[list[tuple[int, int, bytes]], asyncio.Future]]) -> None:
         started = time.perf_counter()
-        data = b"".join(blob for blob, _ in batch)
+        pieces = []
+        for records, _ in batch:
+            for table, rows, payload in records:
+                pieces += (frame(table, rows, payload), payload)
+        data = b"".join(pieces)
         error: BaseException | None = None
         segment = self._open
         try:
             if segment is None:
-                segment = self._open = self._create_segment()
+                segment = self._open = self.files.take()
             view = memoryview(data)
             while view:
                 view = view[os.write(segment.fd, view) :]
@@ -189,13 +193,6 @@ class SpoolWriter:
         except RuntimeError:
             pass  # the loop is closed: nobody waits any more
 
-    def _create_segment(self) -> _OpenSegment:
-        seq, self._seq = self._seq, self._seq + 1
-        path = segment_path(self.directory, seq, sealed=False)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
-        fsync_dir(self.directory)
-        return _OpenSegment(seq=seq, path=path, fd=fd)
-
     def _abandon_tail(self) -> None:
         """After a failed write or fsync: cut the unacknowledged tail and seal the rest."""
         segment = self._open
@@ -208,22 +205,10 @@ class SpoolWriter:
         self._seal()
 
     def _seal(self) -> None:
+        """Hand the open segment to the files thread (files.py): closed, renamed, then loaded."""
         segment, self._open = self._open, None
-        if segment is None:
-            return
-        try:
-            os.close(segment.fd)
-            if segment.size == 0:
-                segment.path.unlink(missing_ok=True)
-                return
-            sealed = segment_path(self.directory, segment.seq, sealed=True)
-            os.rename(segment.path, sealed)
-            fsync_dir(self.directory)
-        except OSError as exc:
-            # The data is fsynced under the .open name; the next start seals and loads it.
-            log.error("spool seal failed", extra={"error": str(exc), "segment": segment.path.name})
-            return
-        self._on_seal(sealed)
+        if segment is not None:
+            self.files.seal(segment)
 
 
 def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:
