@@ -109,7 +109,7 @@ def main() -> None:
                 best = min(timed(function, args.repeat))
                 rows[label] = args.rows / best
             base = rows["chDB in-process"]
-            print("\nbulk insert (best of %d)" % args.repeat)
+            print(f"\nbulk insert (best of {args.repeat})")
             for label, rate in rows.items():
                 print(f"  {label:42s} {rate / 1e6:6.2f} M rows/s   {rate / base:6.1%} of in-process")
 
@@ -130,12 +130,8 @@ def main() -> None:
             cc_small = statistics.median(timed(lambda: client.command(SMALL), args.small))
             print(f"\nsmall query `{SMALL}` (median of {args.small})")
             print(f"  chDB in-process            {local_small * 1e3:6.2f} ms")
-            print(
-                f"  endpoint, raw HTTP         {http_small * 1e3:6.2f} ms   adds {(http_small - local_small) * 1e3:+.2f} ms"
-            )
-            print(
-                f"  endpoint, clickhouse-connect {cc_small * 1e3:4.2f} ms   adds {(cc_small - local_small) * 1e3:+.2f} ms"
-            )
+            for label, seconds in (("endpoint, raw HTTP", http_small), ("endpoint, clickhouse-connect", cc_small)):
+                print(f"  {label:28s} {seconds * 1e3:6.2f} ms   adds {(seconds - local_small) * 1e3:+.2f} ms")
         finally:
             endpoint.stop()
             local.close()

@@ -24,7 +24,9 @@ class TenantQuery:
         self.client = client
         self.company_id = company_id
         self.database = settings.database()
-        self.timeout = settings.query_timeout_seconds
+        self.settings: dict[str, Any] = {"max_execution_time": settings.query_timeout_seconds}
+        if settings.query_max_threads:
+            self.settings["max_threads"] = settings.query_max_threads
 
     def rows(self, sql: str, **parameters: Any) -> list[dict[str, Any]]:
         if TENANT_FILTER not in sql:
@@ -32,7 +34,7 @@ class TenantQuery:
         result = self.client.query(
             sql,
             parameters={**parameters, "db": self.database, "company_id": self.company_id},
-            settings={"max_execution_time": self.timeout},
+            settings=self.settings,
         )
         return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,13 +20,24 @@ class MetricsSettings(BaseSettings):
     max_query_range_days: int = Field(default=366, ge=1)
     # A guard on every analytics query, so one request cannot hold the warehouse.
     query_timeout_seconds: int = Field(default=30, ge=1)
+    # Threads one query may use (ClickHouse's max_threads; 0 = the server's default, one
+    # per core). Dashboards send many small queries at once: with one thread each they
+    # share the cores instead of contending for them.
+    query_max_threads: int = Field(default=1, ge=0)
+
+    # Resolved once per settings object: every request asks, and reading DbtSettings from
+    # the environment each time showed up in the per-request cost.
+    _database: str | None = PrivateAttr(default=None)
 
     def database(self) -> str:
-        if self.api_database:
-            return self.api_database
-        from saas_tracker.dbt import DbtSettings
+        if self._database is None:
+            if self.api_database:
+                self._database = self.api_database
+            else:
+                from saas_tracker.dbt import DbtSettings
 
-        return f"{DbtSettings().schema_name}_api"
+                self._database = f"{DbtSettings().schema_name}_api"
+        return self._database
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,11 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
 }
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-MODEL_FILES = ("models/api/api_billable_usage_monthly.sql", "models/marts/fct_billable_usage_monthly.sql")
+MODEL_FILES = (
+    "models/api/api_billable_usage_monthly.sql",
+    "models/marts/fct_billable_usage_monthly.sql",
+    "models/api/api_application_usage_monthly.sql",
+)
 
 
 class BillingManifestOut(BaseModel):
@@ -76,10 +80,11 @@ def _rows(tq: TenantQuery, start: date) -> list[dict[str, Any]]:
         "ORDER BY customer_org_id, meter_key",
         **params,
     )
+    # Per application: the monthly rollup of the events (api_application_usage_monthly).
     apps = tq.rows(
-        "SELECT toString(app_id) AS app_id, count() AS events, uniqExactIf(user_hash, user_hash != '') AS users "
-        "FROM {db:Identifier}.api_events WHERE company_id = {company_id:UUID} "
-        "AND event_date BETWEEN {start:Date} AND toLastDayOfMonth({start:Date}) GROUP BY app_id ORDER BY app_id",
+        "SELECT toString(app_id) AS app_id, event_count AS events, users "
+        "FROM {db:Identifier}.api_application_usage_monthly WHERE company_id = {company_id:UUID} "
+        "AND usage_month = {start:Date} ORDER BY app_id",
         **params,
     )
     period = start.strftime("%Y-%m")

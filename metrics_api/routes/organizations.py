@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -115,7 +114,6 @@ class HealthHistoryOut(BaseModel):
     items: list[HealthOut]
 
 
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="org-detail")
 COMPONENTS = ("activity_trend", "user_breadth", "feature_breadth", "recency", "engagement")
 ORG_COLUMNS = (
     "customer_org_id, org_plan AS plan, health_score, health_tier, health_trend, health_score_change, health_date, "
@@ -187,47 +185,62 @@ def _organization(tq: TenantDep, org_id: str) -> OrganizationOut:
     return OrganizationOut(**row)
 
 
+# What the detail page reads besides ORG_COLUMNS: api_organizations carries the latest
+# health's components, the adoption list, the 28-day sessions summary and activity, so
+# the page is one single-row read (dbt_project/models/api/api_organizations.sql).
+DETAIL_COLUMNS = (
+    "health_explanation, "
+    + ", ".join(f"health_{c}_value, health_{c}_grade, health_{c}_contribution" for c in COMPONENTS)
+    + ", adoption, sessions_28d, avg_session_seconds_28d, avg_session_events_28d, activity_28d"
+)
+# The element order of the adoption and activity_28d tuples (api_organizations.sql) is the
+# models' field order.
+ADOPTION_FIELDS = tuple(AdoptionOut.model_fields)
+ACTIVITY_FIELDS = tuple(ActivityDayOut.model_fields)
+
+
+def _latest_health(row: dict[str, Any]) -> HealthOut | None:
+    if row["health_date"] is None:
+        return None
+    return HealthOut(
+        health_date=row["health_date"],
+        health_score=row["health_score"],
+        health_tier=row["health_tier"],
+        health_trend=row["health_trend"],
+        score_change=row["health_score_change"],
+        explanation=list(row["health_explanation"]),
+        components=[
+            HealthComponentOut(
+                name=c,
+                value=row[f"health_{c}_value"],
+                grade=row[f"health_{c}_grade"],
+                contribution=row[f"health_{c}_contribution"],
+            )
+            for c in COMPONENTS
+        ],
+    )
+
+
 @router.get("/{customer_org_id}", response_model=OrganizationDetailOut, summary="One organization in detail")
 def get_organization(tq: TenantDep, customer_org_id: str = OrgId) -> OrganizationDetailOut:
-    organization = _organization(tq, customer_org_id)
-    as_of = organization.as_of_date
-    # Independent reads: run them side by side (the client is safe to share across threads).
-    # The latest score is read at api_organizations' health_date: one partition, not all.
-    queries = {
-        "health": (
-            f"SELECT {HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
-            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} AND health_date = {day:Date}"
-        ),
-        "adoption": (
-            "SELECT feature_key, feature_name, is_adopted, first_used_at, last_used_at, event_count, users, "
-            "active_days_in_window FROM {db:Identifier}.api_feature_adoption "
-            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} ORDER BY feature_key"
-        ),
-        "sessions": (
-            "SELECT count() AS sessions, if(sessions = 0, NULL, avg(duration_seconds)) AS avg_duration_seconds, "
-            "if(sessions = 0, NULL, avg(event_count)) AS avg_events FROM {db:Identifier}.api_sessions "
-            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} "
-            "AND session_start_date BETWEEN {as_of:Date} - 27 AND {as_of:Date}"
-        ),
-        "activity": (
-            "SELECT activity_date, event_count, active_users, session_count, session_seconds, features_used "
-            "FROM {db:Identifier}.api_organization_activity_daily "
-            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} "
-            "AND activity_date BETWEEN {as_of:Date} - 27 AND {as_of:Date} ORDER BY activity_date DESC"
-        ),
-    }
-    if organization.health_date is None:
-        queries.pop("health")
-    params = {"org": customer_org_id, "as_of": as_of, "day": organization.health_date}
-    futures = {name: _pool.submit(tq.rows, sql, **params) for name, sql in queries.items()}
-    found = {name: future.result() for name, future in futures.items()}
-    health = found.get("health")
+    row = tq.one(
+        f"SELECT {ORG_COLUMNS}, {DETAIL_COLUMNS} FROM {{db:Identifier}}.api_organizations "
+        "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String}",
+        org=customer_org_id,
+    )
+    if row is None:
+        raise HTTPException(404, f"customer_org_id: no organization {customer_org_id!r}")
+    sessions = row["sessions_28d"]
     return OrganizationDetailOut(
-        organization=organization,
-        health=_health(health[0]) if health else None,
-        adoption=[AdoptionOut(**r) for r in found["adoption"]],
-        sessions=SessionSummaryOut(**found["sessions"][0]),
-        activity=[ActivityDayOut(**r) for r in found["activity"]],
+        organization=OrganizationOut(**{k: row[k] for k in OrganizationOut.model_fields}),
+        health=_latest_health(row),
+        adoption=[AdoptionOut(**dict(zip(ADOPTION_FIELDS, a, strict=True))) for a in row["adoption"]],
+        sessions=SessionSummaryOut(
+            sessions=sessions,
+            avg_duration_seconds=row["avg_session_seconds_28d"] if sessions else None,
+            avg_events=row["avg_session_events_28d"] if sessions else None,
+        ),
+        activity=[ActivityDayOut(**dict(zip(ACTIVITY_FIELDS, a, strict=True))) for a in row["activity_28d"]],
     )
 
 

@@ -2,6 +2,17 @@
 
 The request is a closed vocabulary (metric, filters, group-by dimensions). Every piece of
 SQL text comes from the fixed tables below; every user value is a ``{name:Type}`` bind.
+
+Four sources give identical answers; a request reads the smallest that holds what it
+filters and groups on (``sources_for``):
+
+- ``api_organization_events_daily``: one row per company, day, organization, plan and
+  environment (event counts, exact uniqExact states of users and sessions);
+- ``api_events_daily``: the same with the event name, for event filters and grouping;
+- ``api_path_events_daily``: the same with the path instead, for path-prefix filters;
+- ``api_events``: one row per event, for a path prefix together with event names.
+
+tests/metrics_api/test_query.py checks that all of them agree on random requests.
 """
 
 from __future__ import annotations
@@ -18,12 +29,23 @@ from metrics_api.settings import metrics_settings
 
 router = APIRouter(prefix="/v1/query", tags=["query"], dependencies=[Depends(require_scope("metrics:read"))])
 
+# metric -> aggregate over api_events (one row per event).
 METRICS = {
     "count": "count()",
     "unique_users": "uniqExactIf(user_hash, user_hash != '')",
     "unique_organizations": "uniqExactIf(customer_org_id, customer_org_id != '')",
     "unique_sessions": "uniqExactIf((app_id, client_session_id), client_session_id != '')",
 }
+# metric -> the same aggregate over the rollups, whose states were built with the
+# expressions above (dbt_project/models/api/api_events_daily.sql).
+ROLLUP_METRICS = {
+    "count": "sum(event_count)",
+    "unique_users": "uniqExactMerge(users_state)",
+    "unique_organizations": "uniqExactIf(customer_org_id, customer_org_id != '')",
+    "unique_sessions": "uniqExactMerge(sessions_state)",
+}
+# The sources, in order of preference (smallest first).
+SOURCES = ("api_organization_events_daily", "api_events_daily", "api_path_events_daily", "api_events")
 DIMENSIONS = {
     "day": "toString(event_date)",
     "week": "toString(toMonday(event_date))",
@@ -83,8 +105,25 @@ class QueryOut(BaseModel):
     truncated: bool = Field(description="True when more groups exist than `limit`.")
 
 
-def compile_query(body: QueryIn) -> tuple[str, dict[str, Any]]:
-    """(SQL, parameters). Only fixed strings from METRICS/DIMENSIONS become SQL text."""
+def sources_for(body: QueryIn) -> tuple[str, ...]:
+    """The relations that can answer ``body``, in order of preference."""
+    by_event = body.filters.events is not None or "event" in body.group_by
+    by_path = body.filters.path_prefix is not None
+    if by_event and by_path:
+        return ("api_events",)
+    if by_path:
+        return ("api_path_events_daily", "api_events")
+    if by_event:
+        return ("api_events_daily", "api_events")
+    return SOURCES
+
+
+def compile_query(body: QueryIn, source: str | None = None) -> tuple[str, dict[str, Any]]:
+    """(SQL, parameters). Only fixed strings from METRICS/DIMENSIONS become SQL text.
+
+    ``source`` forces one relation of SOURCES (tests compare them); by default the
+    smallest that can answer.
+    """
     f = body.filters
     if len(set(body.group_by)) != len(body.group_by):
         raise HTTPException(400, "group_by: each dimension may appear once")
@@ -107,9 +146,13 @@ def compile_query(body: QueryIn) -> tuple[str, dict[str, Any]]:
     if f.path_prefix is not None:
         where.append("startsWith(path, {path_prefix:String})")
         params["path_prefix"] = f.path_prefix
+    usable = sources_for(body)
+    relation = source or usable[0]
+    if relation not in usable:
+        raise ValueError(f"{relation} cannot answer this request")
     select = [f"{DIMENSIONS[d]} AS d_{d}" for d in body.group_by]
-    select.append(f"{METRICS[body.metric]} AS value")
-    sql = f"SELECT {', '.join(select)} FROM {{db:Identifier}}.api_events WHERE {' AND '.join(where)}"
+    select.append(f"{(METRICS if relation == 'api_events' else ROLLUP_METRICS)[body.metric]} AS value")
+    sql = f"SELECT {', '.join(select)} FROM {{db:Identifier}}.{relation} WHERE {' AND '.join(where)}"
     if body.group_by:
         keys = ", ".join(f"d_{d}" for d in body.group_by)
         sql += f" GROUP BY {keys} ORDER BY {keys}"

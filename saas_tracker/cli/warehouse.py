@@ -69,8 +69,13 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     directory = _data_dir(data_dir).resolve()
     owner = read_owner(directory)
     ready = bool(owner) and _ping(owner.url)
-    info = {"data_dir": str(directory), "running": owner is not None, "ready": ready,
-            "pid": owner.pid if owner else None, "url": owner.url if owner else None}
+    info = {
+        "data_dir": str(directory),
+        "running": owner is not None,
+        "ready": ready,
+        "pid": owner.pid if owner else None,
+        "url": owner.url if owner else None,
+    }
     if as_json:
         click.echo(json.dumps(info))
     elif owner is None:

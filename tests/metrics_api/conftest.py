@@ -73,7 +73,8 @@ def world(warehouse, tmp_path_factory):
     for seed, tenant in enumerate(tenants):
         client.insert(
             "tracker_raw.events",
-            dataset.events_for(tenant, seed, per_day=12 if seed else 30),
+            # The third company also sends anonymous, sessionless events.
+            dataset.events_for(tenant, seed, per_day=12 if seed else 30, anonymous_share=0.2 if seed == 2 else 0.0),
             column_names=dataset.RAW_COLUMNS,
         )
     schema = f"t_metrics_{uuid.uuid4().hex[:8]}"

@@ -38,8 +38,11 @@ class Tenant:
         return [str(self.company_id), *self.app_ids, *self.org_ids, f"{self.tag}_"]
 
 
-def events_for(tenant: Tenant, seed: int, per_day: int) -> list[list]:
-    """Raw rows: ``per_day`` events a day from FIRST_DAY to AS_OF over the tenant's orgs and apps."""
+def events_for(tenant: Tenant, seed: int, per_day: int, anonymous_share: float = 0.0) -> list[list]:
+    """Raw rows: ``per_day`` events a day from FIRST_DAY to AS_OF over the tenant's orgs and apps.
+
+    ``anonymous_share`` of them come without a user hash and without a session id.
+    """
     rng = random.Random(seed)
     rows = []
     day = FIRST_DAY
@@ -50,6 +53,8 @@ def events_for(tenant: Tenant, seed: int, per_day: int) -> list[list]:
             ts = datetime.combine(day, datetime.min.time()) + timedelta(minutes=rng.randrange(24 * 60))
             event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             name = rng.choice(EVENT_NAMES) if n % 3 else f"{tenant.tag}_custom"
+            # Drawn only when asked for, so the other companies keep their exact event sets.
+            anonymous = anonymous_share > 0 and rng.random() < anonymous_share
             rows.append(
                 [
                     tenant.company_id,
@@ -60,8 +65,8 @@ def events_for(tenant: Tenant, seed: int, per_day: int) -> list[list]:
                     "client",
                     ts + timedelta(seconds=2),
                     org,
-                    user,
-                    f"{tenant.tag}-s{rng.randrange(50)}",
+                    "" if anonymous else user,
+                    "" if anonymous else f"{tenant.tag}-s{rng.randrange(50)}",
                     f"/{tenant.tag}{rng.choice(PATHS)}",
                     "production" if n % 5 else "staging",
                     "pro" if org.endswith(("1", "2")) else "free",

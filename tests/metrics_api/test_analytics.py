@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.metrics_api.conftest import auth
 from tests.metrics_api.dataset import AS_OF, FIRST_DAY
 
@@ -81,3 +86,50 @@ def test_a_warehouse_failure_is_503_not_500(api, acme, monkeypatch):
         metrics_settings.cache_clear()
     assert response.status_code == 503 and "retry" in response.json()["detail"]
     assert api.get("/v1/organizations", headers=auth(acme)).status_code == 200
+
+
+# --- session statistics: the rollup (api_sessions_daily) equals the sessions themselves -------
+
+SESSION_DAYS = st.dates(min_value=FIRST_DAY - timedelta(days=2), max_value=AS_OF + timedelta(days=2))
+
+
+def _stats_from_the_sessions(tq, start, end, app_id, org) -> dict:
+    """What GET /v1/sessions/stats must answer, computed over api_sessions (one row per session)."""
+    where = "company_id = {company_id:UUID} AND session_start_date BETWEEN {start:Date} AND {end:Date}"
+    if app_id is not None:
+        where += " AND app_id = {app_id:UUID}"
+    if org is not None:
+        where += " AND customer_org_id = {org:String}"
+    return tq.one(
+        "SELECT count() AS sessions, uniqExactIf(user_hash, user_hash != '') AS users, "
+        "if(sessions = 0, NULL, avg(duration_seconds)) AS avg_duration_seconds, "
+        "if(sessions = 0, NULL, quantileExact(0.5)(duration_seconds)) AS median_duration_seconds, "
+        "if(sessions = 0, NULL, quantileExact(0.9)(duration_seconds)) AS p90_duration_seconds, "
+        "if(sessions = 0, NULL, avg(event_count)) AS avg_events, "
+        "if(sessions = 0, NULL, countIf(event_count = 1) / sessions) AS bounce_rate "
+        f"FROM {{db:Identifier}}.api_sessions WHERE {where}",
+        start=start,
+        end=end,
+        app_id=app_id,
+        org=org,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_session_stats_equal_the_sessions_for_random_filters(api, world, data):
+    from metrics_api.query import TenantQuery
+    from metrics_api.settings import metrics_settings
+    from saas_tracker.clickhouse import get_client
+
+    tenant = data.draw(st.sampled_from(world.tenants))
+    start, end = sorted((data.draw(SESSION_DAYS), data.draw(SESSION_DAYS)))
+    app_id = data.draw(st.none() | st.sampled_from(tenant.app_ids))
+    org = data.draw(st.none() | st.sampled_from([*tenant.org_ids, "no-such-org"]))
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    params |= {"app_id": app_id} if app_id else {}
+    params |= {"customer_org_id": org} if org else {}
+    body = api.get("/v1/sessions/stats", headers=auth(tenant), params=params).json()
+    tq = TenantQuery(get_client(), tenant.company_id, metrics_settings())
+    expected = _stats_from_the_sessions(tq, start, end, app_id, org)
+    assert {k: v for k, v in body.items() if k not in ("start", "end")} == expected

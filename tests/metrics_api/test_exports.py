@@ -63,3 +63,27 @@ def test_open_period_and_bad_periods(api, acme):
         ).status_code
         == 422
     )
+
+
+@pytest.mark.parametrize("period", ["2025-05", "2025-06"])
+def test_application_records_equal_the_events_of_the_month(api, world, period):
+    from saas_tracker.clickhouse import get_client
+
+    for tenant in world.tenants:
+        response = api.get("/v1/exports/billing", headers=auth(tenant, "exports"), params={"period": period})
+        apps = [r for r in csv.DictReader(io.StringIO(response.text)) if r["record_type"] == "application"]
+        exported = {(r["app_id"], r["meter_key"]): int(r["quantity"]) for r in apps}
+        rows = (
+            get_client()
+            .query(
+                "SELECT toString(app_id), count(), uniqExactIf(user_hash, user_hash != '') "
+                "FROM {db:Identifier}.api_events WHERE company_id = {c:UUID} AND toStartOfMonth(event_date) = {m:Date} "
+                "GROUP BY app_id",
+                parameters={"db": world.api_database, "c": tenant.company_id, "m": f"{period}-01"},
+            )
+            .result_rows
+        )
+        assert exported == {
+            **{(app, "events"): events for app, events, _ in rows},
+            **{(app, "active_users"): users for app, _, users in rows},
+        }

@@ -75,3 +75,54 @@ def test_health_history_is_daily_within_the_range(api, acme):
         f"/v1/organizations/{org}/health", headers=auth(acme), params={"from": "2025-06-10", "to": "2025-06-01"}
     )
     assert bad.status_code == 400 and bad.json()["detail"].startswith("from:")
+
+
+def _detail_from_the_marts(tq, org: str, as_of, health_date) -> dict:
+    """The detail page assembled from the per-mart api_ relations, one query each: what
+    api_organizations' detail columns must reproduce exactly."""
+    from metrics_api.routes import organizations as routes
+
+    params = {"org": org, "as_of": as_of, "day": health_date}
+    where = "company_id = {company_id:UUID} AND customer_org_id = {org:String}"
+    health = tq.rows(
+        f"SELECT {routes.HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
+        f"WHERE {where} AND health_date = {{day:Nullable(Date)}}",
+        **params,
+    )
+    adoption = tq.rows(
+        "SELECT feature_key, feature_name, is_adopted, first_used_at, last_used_at, event_count, users, "
+        f"active_days_in_window FROM {{db:Identifier}}.api_feature_adoption WHERE {where} ORDER BY feature_key",
+        **params,
+    )
+    sessions = tq.one(
+        "SELECT count() AS sessions, if(sessions = 0, NULL, avg(duration_seconds)) AS avg_duration_seconds, "
+        "if(sessions = 0, NULL, avg(event_count)) AS avg_events FROM {db:Identifier}.api_sessions "
+        f"WHERE {where} AND session_start_date BETWEEN {{as_of:Date}} - 27 AND {{as_of:Date}}",
+        **params,
+    )
+    activity = tq.rows(
+        "SELECT activity_date, event_count, active_users, session_count, session_seconds, features_used "
+        f"FROM {{db:Identifier}}.api_organization_activity_daily WHERE {where} "
+        "AND activity_date BETWEEN {as_of:Date} - 27 AND {as_of:Date} ORDER BY activity_date DESC",
+        **params,
+    )
+    return {
+        "health": routes._health(health[0]).model_dump(mode="json") if health else None,
+        "adoption": [routes.AdoptionOut(**r).model_dump(mode="json") for r in adoption],
+        "sessions": routes.SessionSummaryOut(**sessions).model_dump(mode="json"),
+        "activity": [routes.ActivityDayOut(**r).model_dump(mode="json") for r in activity],
+    }
+
+
+def test_organization_detail_equals_the_marts_for_every_organization(api, world):
+    from metrics_api.query import TenantQuery
+    from metrics_api.settings import metrics_settings
+    from saas_tracker.clickhouse import get_client
+
+    for tenant in world.tenants:
+        tq = TenantQuery(get_client(), tenant.company_id, metrics_settings())
+        for org in tenant.org_ids:
+            body = api.get(f"/v1/organizations/{org}", headers=auth(tenant)).json()
+            organization = body["organization"]
+            expected = _detail_from_the_marts(tq, org, organization["as_of_date"], organization["health_date"])
+            assert {k: body[k] for k in expected} == expected

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from metrics_api.query import TenantQuery
+from metrics_api.routes.query import QueryIn, compile_query, sources_for
+from metrics_api.settings import metrics_settings
+from tests.metrics_api import dataset
 from tests.metrics_api.conftest import auth
 
 MAY = {"from": "2025-05-01", "to": "2025-05-31"}
@@ -78,3 +85,74 @@ def test_injection_fuzz_never_errors_or_escapes_the_tenant(api, world, acme, eve
     for other in world.others(acme):
         for marker in other.markers():
             assert marker not in response.text
+
+
+# --- the rollups and api_events agree ----------------------------------------------------------
+
+DAYS = st.dates(min_value=dataset.FIRST_DAY - timedelta(days=3), max_value=dataset.AS_OF + timedelta(days=3))
+
+
+@st.composite
+def rollup_requests(draw, tenant):
+    """Random builder requests: any metric, filters and grouping."""
+    start, end = sorted((draw(DAYS), draw(DAYS)))
+    filters: dict = {"from": start.isoformat(), "to": end.isoformat()}
+    names = [*dataset.EVENT_NAMES, f"{tenant.tag}_custom", "never_sent"]
+    optional = {
+        "events": st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True),
+        "organizations": st.lists(st.sampled_from([*tenant.org_ids, "no-such-org"]), min_size=1, max_size=3),
+        "environments": st.lists(st.sampled_from(["production", "staging", "qa"]), min_size=1, max_size=2),
+        "plans": st.lists(st.sampled_from(["pro", "free", "enterprise"]), min_size=1, max_size=2),
+    }
+    for name, strategy in optional.items():
+        if draw(st.booleans()):
+            filters[name] = draw(strategy)
+    if draw(st.integers(0, 3)) == 0:
+        filters["path_prefix"] = draw(
+            st.sampled_from(["", "/", f"/{tenant.tag}", f"/{tenant.tag}/exports", f"/{tenant.tag}/s", "/nowhere"])
+        )
+    dimensions = ["day", "week", "month", "event", "organization", "plan", "environment"]
+    return QueryIn.model_validate(
+        {
+            "metric": draw(st.sampled_from(["count", "unique_users", "unique_organizations", "unique_sessions"])),
+            "filters": filters,
+            "group_by": draw(st.lists(st.sampled_from(dimensions), max_size=3, unique=True)),
+            "limit": draw(st.integers(min_value=1, max_value=60)),
+        }
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_rollups_and_raw_events_give_identical_answers(world, data):
+    from saas_tracker.clickhouse import get_client
+
+    tenant = data.draw(st.sampled_from(world.tenants))
+    body = data.draw(rollup_requests(tenant))
+    tq = TenantQuery(get_client(), tenant.company_id, metrics_settings())
+    answers = {}
+    for source in sources_for(body):
+        sql, params = compile_query(body, source=source)
+        answers[source] = tq.rows(sql, **params)
+    # Rows in the same order with the same values: the rollups are exact, not estimates.
+    assert all(rows == answers["api_events"] for rows in answers.values()), answers
+    # The preferred source answers: the smallest rollup that holds the request's columns.
+    by_event = body.filters.events is not None or "event" in body.group_by
+    by_path = body.filters.path_prefix is not None
+    expected = {
+        (False, False): "api_organization_events_daily",
+        (True, False): "api_events_daily",
+        (False, True): "api_path_events_daily",
+        (True, True): "api_events",
+    }[(by_event, by_path)]
+    assert f".{expected} " in compile_query(body)[0]
+
+
+def test_a_path_prefix_with_event_names_reads_the_raw_events(api, acme):
+    request = {"metric": "count", "filters": {**MAY, "path_prefix": f"/{acme.tag}/exports", "events": ["search"]}}
+    body = QueryIn.model_validate(request)
+    assert sources_for(body) == ("api_events",) and ".api_events " in compile_query(body)[0]
+    with pytest.raises(ValueError):
+        compile_query(body, source="api_events_daily")
+    response = api.post("/v1/query", headers=auth(acme), json=request)
+    assert response.status_code == 200 and response.json()["rows"][0]["value"] >= 0

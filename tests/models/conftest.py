@@ -53,6 +53,8 @@ class Suite:
     dbt: DbtSettings
     results: dict[str, Any] = field(default_factory=dict)
     snapshots: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
+    # step -> api_ rollup -> rows that differ from the relation it rolls up (both ways).
+    rollup_differences: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def database(self, layer: str) -> str:
         return f"{self.schema}_{layer}"
@@ -65,6 +67,10 @@ class Suite:
         self.snapshots[name] = {
             model: support.actual(client, self.database(layer), model, support.expected(model)[0], self.labels)
             for model, layer in MODELS.items()
+        }
+        self.rollup_differences[name] = {
+            rollup: support.rollup_differences(client, rollup, sql, self.database, self.labels)
+            for rollup, sql in support.ROLLUPS.items()
         }
 
 

@@ -215,3 +215,58 @@ def actual(client, database: str, model: str, columns: list[str], labels: Labels
         },
     )
     return sorted(tuple(labels.to_labels(value) for value in row) for row in result.result_rows)
+
+
+# The api_ rollups, each next to the same figures computed from the relation it rolls up
+# ({staging}, {marts}, {api}: the suite's databases). Rows must match exactly after every
+# step, incremental runs included (their monthly partitions are rebuilt whole).
+ROLLUPS = {
+    "api_events_daily": (
+        "SELECT company_id, event_date, event_name, customer_org_id, org_plan, environment, event_count, "
+        "finalizeAggregation(users_state), finalizeAggregation(sessions_state) FROM {api}.api_events_daily",
+        "SELECT company_id, event_date, event_name, customer_org_id, org_plan, environment, count(), "
+        "uniqExactIf(user_hash, user_hash != ''), uniqExactIf((app_id, client_session_id), client_session_id != '') "
+        "FROM {staging}.stg_tracker__events "
+        "GROUP BY company_id, event_date, event_name, customer_org_id, org_plan, environment",
+    ),
+    "api_organization_events_daily": (
+        "SELECT company_id, event_date, customer_org_id, org_plan, environment, event_count, "
+        "finalizeAggregation(users_state), finalizeAggregation(sessions_state) "
+        "FROM {api}.api_organization_events_daily",
+        "SELECT company_id, event_date, customer_org_id, org_plan, environment, count(), "
+        "uniqExactIf(user_hash, user_hash != ''), uniqExactIf((app_id, client_session_id), client_session_id != '') "
+        "FROM {staging}.stg_tracker__events GROUP BY company_id, event_date, customer_org_id, org_plan, environment",
+    ),
+    "api_path_events_daily": (
+        "SELECT company_id, event_date, path, customer_org_id, org_plan, environment, event_count, "
+        "finalizeAggregation(users_state), finalizeAggregation(sessions_state) FROM {api}.api_path_events_daily",
+        "SELECT company_id, event_date, path, customer_org_id, org_plan, environment, count(), "
+        "uniqExactIf(user_hash, user_hash != ''), uniqExactIf((app_id, client_session_id), client_session_id != '') "
+        "FROM {staging}.stg_tracker__events "
+        "GROUP BY company_id, event_date, path, customer_org_id, org_plan, environment",
+    ),
+    "api_sessions_daily": (
+        "SELECT company_id, session_start_date, app_id, customer_org_id, session_count, "
+        "finalizeAggregation(users_state), duration_seconds_sum, event_count_sum, bounce_count, arraySort(durations) "
+        "FROM {api}.api_sessions_daily",
+        "SELECT company_id, session_start_date, app_id, customer_org_id, count(), "
+        "uniqExactIf(user_hash, user_hash != ''), sum(duration_seconds), sum(event_count), countIf(event_count = 1), "
+        "arraySort(groupArray(duration_seconds)) FROM {marts}.fct_sessions "
+        "GROUP BY company_id, session_start_date, app_id, customer_org_id",
+    ),
+    "api_application_usage_monthly": (
+        "SELECT company_id, usage_month, app_id, event_count, users FROM {api}.api_application_usage_monthly",
+        "SELECT company_id, toStartOfMonth(event_date) AS m, app_id, count(), uniqExactIf(user_hash, user_hash != '') "
+        "FROM {staging}.stg_tracker__events GROUP BY company_id, m, app_id",
+    ),
+}
+
+
+def rollup_differences(client, rollup: str, sql: tuple[str, str], database, labels: Labels) -> int:
+    """How many rows of the suite's companies are in one of ``sql``'s two queries but not the other."""
+    names = {layer: f"`{database(layer)}`" for layer in ("staging", "marts", "api")}
+    left, right = (f"SELECT * FROM ({q.format(**names)}) WHERE company_id IN {{companies:Array(UUID)}}" for q in sql)
+    return client.command(
+        f"SELECT (SELECT count() FROM ({left} EXCEPT {right})) + (SELECT count() FROM ({right} EXCEPT {left}))",
+        parameters={"companies": labels.company_ids()},
+    )

@@ -50,7 +50,8 @@ def test_every_table_is_tenant_first_and_partitioned(models_suite):
     )
     # system.tables shows a partition expression in parentheses: (event_date).
     tables = {name: (engine, sorting_key, partition_key[1:-1]) for _, name, engine, sorting_key, partition_key in rows}
-    assert len(tables) == 15
+    # 15 in staging, intermediate and marts; 12 api_ tables shaped for the metrics API's reads.
+    assert len(tables) == 27
     for name, (engine, sorting_key, _) in tables.items():
         assert engine == "MergeTree" and sorting_key.startswith("company_id,"), (name, sorting_key)
     # Everything that grows with events is partitioned by day (or by month for monthly grains).
@@ -65,6 +66,12 @@ def test_every_table_is_tenant_first_and_partitioned(models_suite):
         "fct_organization_health_daily": "health_date",
         "fct_plan_usage_monthly": "toYYYYMM(usage_month)",
         "fct_billable_usage_monthly": "toYYYYMM(period_start)",
+        # The api_ rollups: monthly, so a dashboard's date range opens a few parts, not one per day.
+        "api_events_daily": "toYYYYMM(event_date)",
+        "api_organization_events_daily": "toYYYYMM(event_date)",
+        "api_path_events_daily": "toYYYYMM(event_date)",
+        "api_sessions_daily": "toYYYYMM(session_start_date)",
+        "api_application_usage_monthly": "toYYYYMM(usage_month)",
     }
 
 
@@ -128,3 +135,12 @@ def test_dbt_env_mirrors_the_tracker_settings(tmp_path):
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
     assert env["DBT_TARGET_PATH"] == str(tmp_path)
     assert env["DBT_PROFILES_DIR"] == env["DBT_PROJECT_DIR"] and env["DBT_PROFILES_DIR"].endswith("dbt_project")
+
+
+def test_api_rollups_equal_what_they_roll_up_after_every_step(models_suite):
+    """The api_ rollups (support.ROLLUPS) hold exactly the figures of their sources after a
+    first build, incremental day-range runs (which rebuild whole months), a rerun and a
+    full refresh."""
+    assert set(models_suite.rollup_differences) == {"first", "incremental", "rerun", "full_refresh"}
+    for step, differences in models_suite.rollup_differences.items():
+        assert differences == dict.fromkeys(support.ROLLUPS, 0), step

@@ -53,11 +53,15 @@ def tables(schema: str, column: str | None = None, *, views: bool = False) -> li
 
 def _readable_columns(db: str, name: str) -> str:
     """Every column, aggregate states finalized (clients cannot read a state; its value is what matters)."""
-    columns = get_client().query(
-        "SELECT name, type LIKE 'AggregateFunction(%' FROM system.columns "
-        "WHERE database = {db:String} AND table = {name:String} ORDER BY position",
-        parameters={"db": db, "name": name},
-    ).result_rows
+    columns = (
+        get_client()
+        .query(
+            "SELECT name, type LIKE 'AggregateFunction(%' FROM system.columns "
+            "WHERE database = {db:String} AND table = {name:String} ORDER BY position",
+            parameters={"db": db, "name": name},
+        )
+        .result_rows
+    )
     return ", ".join(f"finalizeAggregation(`{c}`)" if state else f"`{c}`" for c, state in columns)
 
 

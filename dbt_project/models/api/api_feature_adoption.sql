@@ -1,3 +1,11 @@
+{#- Organizations x features, read per organization: a table, not a view. -#}
+{{ config(
+    materialized='table',
+    engine='MergeTree()',
+    order_by=['company_id', 'customer_org_id', 'feature_key'],
+    settings={'index_granularity': 1024},
+) }}
+
 -- GET /v1/features/adoption (per organization and feature).
 select
     company_id,

@@ -1,3 +1,13 @@
+{#- A table sorted by organization, not a view of the day-partitioned mart: a health
+    history reads one organization's rows from one part (a view read one granule of
+    every day's partition, i.e. every organization's rows). Rebuilt whole each run. -#}
+{{ config(
+    materialized='table',
+    engine='MergeTree()',
+    order_by=['company_id', 'customer_org_id', 'health_date'],
+    settings={'index_granularity': 1024},
+) }}
+
 -- GET /v1/organizations/{id}/health: the daily health history (fct_organization_health_daily).
 select
     company_id,

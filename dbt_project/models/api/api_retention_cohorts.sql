@@ -1,3 +1,10 @@
+{#- Small (companies x cohorts x periods) and read per request: a table, not a view. -#}
+{{ config(
+    materialized='table',
+    engine='MergeTree()',
+    order_by=['company_id', 'cohort_type', 'cohort_start', 'period_number'],
+) }}
+
 -- GET /v1/retention: organization and user cohorts.
 select
     company_id,
