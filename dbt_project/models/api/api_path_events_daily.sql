@@ -37,10 +37,4 @@ with fresh as (
 )
 
 select * from fresh
-{% if is_incremental() %}
-union all
-select *
-from {{ this }}
-where event_date between toStartOfMonth({{ first_day }}) and toLastDayOfMonth({{ last_day }})
-    and event_date not between {{ first_day }} and {{ last_day }}
-{% endif %}
+{{ rest_of_months('event_date', first_day, last_day) }}

@@ -37,10 +37,4 @@ with fresh as (
 )
 
 select * from fresh
-{% if is_incremental() %}
-union all
-select *
-from {{ this }}
-where session_start_date between toStartOfMonth({{ first_day }}) and toLastDayOfMonth({{ last_day }})
-    and session_start_date not between {{ first_day }} and {{ last_day }}
-{% endif %}
+{{ rest_of_months('session_start_date', first_day, last_day) }}
