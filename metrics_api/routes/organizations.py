@@ -188,37 +188,20 @@ def _organization(tq: TenantDep, org_id: str) -> OrganizationOut:
 # What the detail page reads besides ORG_COLUMNS: api_organizations carries the latest
 # health's components, the adoption list, the 28-day sessions summary and activity, so
 # the page is one single-row read (dbt_project/models/api/api_organizations.sql).
+# The latest health's columns are aliased to the health history's names, so one function
+# (_health) reads both.
 DETAIL_COLUMNS = (
-    "health_explanation, "
-    + ", ".join(f"health_{c}_value, health_{c}_grade, health_{c}_contribution" for c in COMPONENTS)
+    "health_score_change AS score_change, health_explanation AS explanation, "
+    + ", ".join(
+        f"health_{c}_value AS {c}_value, health_{c}_grade AS {c}_grade, health_{c}_contribution AS {c}_contribution"
+        for c in COMPONENTS
+    )
     + ", adoption, sessions_28d, avg_session_seconds_28d, avg_session_events_28d, activity_28d"
 )
 # The element order of the adoption and activity_28d tuples (api_organizations.sql) is the
 # models' field order.
 ADOPTION_FIELDS = tuple(AdoptionOut.model_fields)
 ACTIVITY_FIELDS = tuple(ActivityDayOut.model_fields)
-
-
-def _latest_health(row: dict[str, Any]) -> HealthOut | None:
-    if row["health_date"] is None:
-        return None
-    return HealthOut(
-        health_date=row["health_date"],
-        health_score=row["health_score"],
-        health_tier=row["health_tier"],
-        health_trend=row["health_trend"],
-        score_change=row["health_score_change"],
-        explanation=list(row["health_explanation"]),
-        components=[
-            HealthComponentOut(
-                name=c,
-                value=row[f"health_{c}_value"],
-                grade=row[f"health_{c}_grade"],
-                contribution=row[f"health_{c}_contribution"],
-            )
-            for c in COMPONENTS
-        ],
-    )
 
 
 @router.get("/{customer_org_id}", response_model=OrganizationDetailOut, summary="One organization in detail")
@@ -233,7 +216,7 @@ def get_organization(tq: TenantDep, customer_org_id: str = OrgId) -> Organizatio
     sessions = row["sessions_28d"]
     return OrganizationDetailOut(
         organization=OrganizationOut(**{k: row[k] for k in OrganizationOut.model_fields}),
-        health=_latest_health(row),
+        health=_health(row) if row["health_date"] is not None else None,
         adoption=[AdoptionOut(**dict(zip(ADOPTION_FIELDS, a, strict=True))) for a in row["adoption"]],
         sessions=SessionSummaryOut(
             sessions=sessions,
