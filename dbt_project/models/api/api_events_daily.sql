@@ -20,24 +20,8 @@
 {%- set first_day = tracker_range_start() %}
 {%- set last_day = tracker_range_end() %}
 
--- A run recomputes only its day range from the events; the rest of each month it rewrites
--- is copied from this table as it stands (those days' rows did not change), which is
--- far cheaper than re-aggregating whole months.
 with fresh as (
-    select
-        company_id,
-        event_date,
-        event_name,
-        customer_org_id,
-        org_plan,
-        environment,
-        count() as event_count,
-        -- The same expressions as the raw path of metrics_api/routes/query.py, as states.
-        uniqExactStateIf(user_hash, user_hash != '') as users_state,
-        uniqExactStateIf((app_id, client_session_id), client_session_id != '') as sessions_state
-    from {{ ref('stg_tracker__events') }}
-    where event_date between {{ first_day }} and {{ last_day }}
-    group by company_id, event_date, event_name, customer_org_id, org_plan, environment
+    {{ event_rollup('event_name', first_day, last_day) }}
 )
 
 select * from fresh
