@@ -131,7 +131,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=60, help="days of traffic (default 60)")
     parser.add_argument("--seed", type=int, default=42, help="workload seed (default 42)")
     parser.add_argument("--volume", type=float, default=1.0, help="scale events per session (default 1.0)")
-    parser.add_argument("--end-date", help="last day of traffic, YYYY-MM-DD (default today, UTC)")
+    parser.add_argument(
+        "--end-date", type=date.fromisoformat, help="last day of traffic, YYYY-MM-DD (default today, UTC)"
+    )
     parser.add_argument("--collector-port", type=int, default=8000)
     parser.add_argument("--metrics-port", type=int, default=8001)
     parser.add_argument("--dagster-port", type=int, default=3000)
@@ -174,7 +176,7 @@ def main() -> int:
             orgs=args.orgs,
             days=args.days,
             volume=args.volume,
-            end=date.fromisoformat(args.end_date) if args.end_date else None,
+            end=args.end_date,
             log=logs / "dagster-runs.log",
         )
         print()
