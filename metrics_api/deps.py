@@ -14,11 +14,12 @@ from typing import Annotated
 from clickhouse_connect.driver.client import Client
 from fastapi import Depends, HTTPException, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from metrics_api.query import TenantQuery
 from metrics_api.settings import metrics_settings
 from saas_tracker.clickhouse import get_client
-from saas_tracker.control.api_keys import verify_api_key
+from saas_tracker.control.api_keys import verify_api_key, verify_cached_api_key
 from saas_tracker.control.errors import AuthenticationError
 from saas_tracker.control.models import ApiKeyPrincipal
 
@@ -29,10 +30,14 @@ _bearer = HTTPBearer(
 )
 
 
-def authenticate(
+async def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> ApiKeyPrincipal:
-    """The verified caller; 401 with the reason otherwise (sync: FastAPI runs it in a worker thread)."""
+    """The verified caller; 401 with the reason otherwise.
+
+    A cached verdict is read on the event loop; only a lookup (which queries the
+    control plane) goes to a worker thread.
+    """
     if credentials is None or not credentials.credentials:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -40,7 +45,8 @@ def authenticate(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return verify_api_key(credentials.credentials)
+        principal = verify_cached_api_key(credentials.credentials)
+        return principal or await run_in_threadpool(verify_api_key, credentials.credentials)
     except AuthenticationError as error:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, error.message, headers={"WWW-Authenticate": "Bearer"}

@@ -191,11 +191,14 @@ class _VerdictCache:
         self._entries: dict[str, tuple[float, str, tuple[ApiKeyPrincipal, datetime | None] | AuthenticationError]] = {}
         self._lock = threading.Lock()
 
-    def verify(self, key: str) -> ApiKeyPrincipal:
+    def verify(self, key: str, *, lookup: bool = True) -> ApiKeyPrincipal | None:
+        """The principal; None (without lookup) when the verdict is not cached."""
         digest = _hash(key)
         now = time.monotonic()
         entry = self._entries.get(digest)
         if entry is None or now - entry[0] >= self.ttl:
+            if not lookup:
+                return None
             try:
                 verdict: tuple[ApiKeyPrincipal, datetime | None] | AuthenticationError = _verify_uncached(key)
             except AuthenticationError as error:
@@ -231,9 +234,15 @@ _cache = _VerdictCache(CACHE_TTL_SECONDS)
 def verify_api_key(key: str, *, scope: str | None = None) -> ApiKeyPrincipal:
     """The company and scopes ``key`` speaks for; AuthenticationError / PermissionDenied otherwise."""
     principal = _cache.verify((key or "").strip())
+    assert principal is not None  # a lookup always reaches a verdict
     if scope is not None and not principal.has_scope(scope):
         raise PermissionDenied(f"scope: API key {principal.key_id} lacks the {scope!r} scope")
     return principal
+
+
+def verify_cached_api_key(key: str) -> ApiKeyPrincipal | None:
+    """Like verify_api_key from the verdict cache alone (no I/O); None when a lookup is needed."""
+    return _cache.verify((key or "").strip(), lookup=False)
 
 
 def forget_company(company_id: uuid.UUID) -> None:

@@ -70,8 +70,13 @@ def test_plan_usage(api, acme):
 def test_healthz_and_metrics(api, acme):
     assert api.get("/healthz").json() == {"status": "ok"}
     api.get("/v1/organizations", headers=auth(acme))
+    api.get("/v1/organizations/org_1/health")
+    api.get("/no/such/page")
     text = api.get("/metrics").text
     assert 'route="/v1/organizations",status="200"' in text
+    # Refusals under the route template (never the raw path), unknown paths as one label.
+    assert 'route="/v1/organizations/{customer_org_id}/health",status="401"' in text
+    assert 'route="unmatched",status="404"' in text and "org_1" not in text
 
 
 def test_a_warehouse_failure_is_503_not_500(api, acme, monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from tests.metrics_api.conftest import auth
 
 
@@ -75,6 +77,23 @@ def test_health_history_is_daily_within_the_range(api, acme):
         f"/v1/organizations/{org}/health", headers=auth(acme), params={"from": "2025-06-10", "to": "2025-06-01"}
     )
     assert bad.status_code == 400 and bad.json()["detail"].startswith("from:")
+
+
+def test_health_history_defaults_to_the_90_days_up_to_the_as_of_date(api, acme):
+    org = acme.org_ids[1]
+    as_of = date.fromisoformat(api.get(f"/v1/organizations/{org}", headers=auth(acme)).json()["organization"]["as_of_date"])
+    history = f"/v1/organizations/{org}/health"
+    default = api.get(history, headers=auth(acme)).json()["items"]
+    explicit = api.get(
+        history, headers=auth(acme), params={"from": str(as_of - timedelta(days=89)), "to": str(as_of)}
+    ).json()["items"]
+    assert default and default == explicit
+    assert max(h["health_date"] for h in default) == str(as_of)
+    since = api.get(history, headers=auth(acme), params={"from": str(as_of - timedelta(days=2))}).json()["items"]
+    assert [h["health_date"] for h in since] == [str(as_of - timedelta(days=d)) for d in (2, 1, 0)]
+    # A known organization with no scores in the range is an empty history, not a 404.
+    empty = api.get(history, headers=auth(acme), params={"from": "2001-01-01", "to": "2001-01-31"})
+    assert empty.status_code == 200 and empty.json()["items"] == []
 
 
 def _detail_from_the_marts(tq, org: str, as_of, health_date) -> dict:
