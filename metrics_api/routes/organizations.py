@@ -115,11 +115,6 @@ class HealthHistoryOut(BaseModel):
 
 
 COMPONENTS = ("activity_trend", "user_breadth", "feature_breadth", "recency", "engagement")
-ORG_COLUMNS = (
-    "customer_org_id, org_plan AS plan, health_score, health_tier, health_trend, health_score_change, health_date, "
-    "first_seen_at, last_seen_at, days_since_last_seen, active_users_7d, active_users_28d, users, events_28d, "
-    "event_count, application_count, is_active_28d, as_of_date"
-)
 HEALTH_COLUMNS = "health_date, health_score, health_tier, health_trend, score_change, explanation, " + ", ".join(
     f"{c}_value, {c}_grade, {c}_contribution" for c in COMPONENTS
 )
@@ -164,66 +159,47 @@ def list_organizations(
         where += " AND is_active_28d = {active:Bool}"
         params["active"] = active
     rows = tq.rows(
-        f"SELECT {ORG_COLUMNS}, count() OVER () AS total FROM {{db:Identifier}}.api_organizations "
+        "SELECT summary, count() OVER () AS total FROM {db:Identifier}.api_organizations "
         f"WHERE {where} ORDER BY {SORTS[sort]} LIMIT {{limit:UInt32}} OFFSET {{offset:UInt32}}",
         **params,
     )
-    total = rows[0]["total"] if rows else tq.one(
-        f"SELECT count() AS total FROM {{db:Identifier}}.api_organizations WHERE {where}", **params
-    )["total"]  # fmt: skip
-    return OrganizationPage(items=[OrganizationOut(**r) for r in rows], total=total, limit=limit, offset=offset)
+    if rows or offset == 0:
+        total = rows[0]["total"] if rows else 0
+    else:  # a page past the end still reports how many there are
+        total = tq.one(f"SELECT count() AS total FROM {{db:Identifier}}.api_organizations WHERE {where}", **params)["total"]
+    items = [OrganizationOut(**r["summary"]) for r in rows]
+    return OrganizationPage(items=items, total=total, limit=limit, offset=offset)
 
 
-def _organization(tq: TenantDep, org_id: str) -> OrganizationOut:
+def _organization(tq: TenantDep, org_id: str, detail: bool = False) -> dict[str, Any]:
+    """The organization's packed columns (dbt_project/models/api/api_organizations.sql):
+    ``summary``, a list item, and with ``detail`` the rest of its detail page; 404 if unknown."""
     row = tq.one(
-        f"SELECT {ORG_COLUMNS} FROM {{db:Identifier}}.api_organizations "
+        f"SELECT summary{', detail' if detail else ''} FROM {{db:Identifier}}.api_organizations "
         "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String}",
         org=org_id,
     )
     if row is None:
         raise HTTPException(404, f"customer_org_id: no organization {org_id!r}")
-    return OrganizationOut(**row)
-
-
-# What the detail page reads besides ORG_COLUMNS: api_organizations carries the latest
-# health's components, the adoption list, the 28-day sessions summary and activity, so
-# the page is one single-row read (dbt_project/models/api/api_organizations.sql).
-# The latest health's columns are aliased to the health history's names, so one function
-# (_health) reads both.
-DETAIL_COLUMNS = (
-    "health_score_change AS score_change, health_explanation AS explanation, "
-    + ", ".join(
-        f"health_{c}_value AS {c}_value, health_{c}_grade AS {c}_grade, health_{c}_contribution AS {c}_contribution"
-        for c in COMPONENTS
-    )
-    + ", adoption, sessions_28d, avg_session_seconds_28d, avg_session_events_28d, activity_28d"
-)
-# The element order of the adoption and activity_28d tuples (api_organizations.sql) is the
-# models' field order.
-ADOPTION_FIELDS = tuple(AdoptionOut.model_fields)
-ACTIVITY_FIELDS = tuple(ActivityDayOut.model_fields)
+    return row
 
 
 @router.get("/{customer_org_id}", response_model=OrganizationDetailOut, summary="One organization in detail")
 def get_organization(tq: TenantDep, customer_org_id: str = OrgId) -> OrganizationDetailOut:
-    row = tq.one(
-        f"SELECT {ORG_COLUMNS}, {DETAIL_COLUMNS} FROM {{db:Identifier}}.api_organizations "
-        "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String}",
-        org=customer_org_id,
-    )
-    if row is None:
-        raise HTTPException(404, f"customer_org_id: no organization {customer_org_id!r}")
-    sessions = row["sessions_28d"]
+    row = _organization(tq, customer_org_id, detail=True)
+    summary, detail = row["summary"], row["detail"]
+    sessions = detail["sessions_28d"]
     return OrganizationDetailOut(
-        organization=OrganizationOut(**{k: row[k] for k in OrganizationOut.model_fields}),
-        health=_health(row) if row["health_date"] is not None else None,
-        adoption=[AdoptionOut(**dict(zip(ADOPTION_FIELDS, a, strict=True))) for a in row["adoption"]],
+        organization=OrganizationOut(**summary),
+        # The latest health's fields carry the health history's names, so _health reads both.
+        health=_health(summary | detail) if summary["health_date"] is not None else None,
+        adoption=[AdoptionOut(**a) for a in detail["adoption"]],
         sessions=SessionSummaryOut(
             sessions=sessions,
-            avg_duration_seconds=row["avg_session_seconds_28d"] if sessions else None,
-            avg_events=row["avg_session_events_28d"] if sessions else None,
+            avg_duration_seconds=detail["avg_session_seconds_28d"] if sessions else None,
+            avg_events=detail["avg_session_events_28d"] if sessions else None,
         ),
-        activity=[ActivityDayOut(**dict(zip(ACTIVITY_FIELDS, a, strict=True))) for a in row["activity_28d"]],
+        activity=[ActivityDayOut(**a) for a in detail["activity_28d"]],
     )
 
 
@@ -237,7 +213,7 @@ def health_history(
     params: dict[str, Any] = {"org": customer_org_id}
     if end is None and start is not None:
         # `from` is checked against the default `to`, the organization's as-of date.
-        end = _organization(tq, customer_org_id).as_of_date
+        end = _organization(tq, customer_org_id)["summary"]["as_of_date"]
     if end is None:
         # The default range, the 90 days up to the organization's as-of date, is found in
         # the same query: one warehouse round trip instead of two.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from metrics_api.routes import organizations as routes
 from tests.metrics_api.conftest import auth
 
 
@@ -28,6 +29,10 @@ def test_pagination_filters_and_sort(api, acme):
         "/v1/organizations", headers=auth(acme), params={"limit": 3, "offset": 3, "sort": "customer_org_id"}
     ).json()
     assert page["total"] == 4 and [o["customer_org_id"] for o in page["items"]] == [sorted(acme.org_ids)[3]]
+    past_the_end = api.get("/v1/organizations", headers=auth(acme), params={"offset": 10}).json()
+    assert past_the_end["items"] == [] and past_the_end["total"] == 4
+    nobody = api.get("/v1/organizations", headers=auth(acme), params={"plan": "no-such-plan"}).json()
+    assert nobody["items"] == [] and nobody["total"] == 0
     free = api.get("/v1/organizations", headers=auth(acme), params={"plan": "free"}).json()
     assert {o["customer_org_id"] for o in free["items"]} == {o for o in acme.org_ids if o.endswith(("3", "4"))}
     tiers = {o["health_tier"] for o in api.get("/v1/organizations", headers=auth(acme)).json()["items"]}
@@ -131,6 +136,28 @@ def _detail_from_the_marts(tq, org: str, as_of, health_date) -> dict:
         "sessions": routes.SessionSummaryOut(**sessions).model_dump(mode="json"),
         "activity": [routes.ActivityDayOut(**r).model_dump(mode="json") for r in activity],
     }
+
+
+def test_list_items_equal_the_organization_columns(api, world):
+    # The list reads api_organizations' packed `summary`; it must say what the plain columns say.
+    from metrics_api.query import TenantQuery
+    from metrics_api.settings import metrics_settings
+    from saas_tracker.clickhouse import get_client
+
+    columns = (
+        "customer_org_id, org_plan AS plan, health_score, health_tier, health_trend, health_score_change, "
+        "health_date, first_seen_at, last_seen_at, days_since_last_seen, active_users_7d, active_users_28d, "
+        "users, events_28d, event_count, application_count, is_active_28d, as_of_date"
+    )
+    for tenant in world.tenants:
+        tq = TenantQuery(get_client(), tenant.company_id, metrics_settings())
+        rows = tq.rows(
+            f"SELECT {columns} FROM {{db:Identifier}}.api_organizations WHERE company_id = {{company_id:UUID}} "
+            "ORDER BY customer_org_id"
+        )
+        expected = [routes.OrganizationOut(**r).model_dump(mode="json") for r in rows]
+        listed = api.get("/v1/organizations", headers=auth(tenant), params={"sort": "customer_org_id", "limit": 500})
+        assert listed.json()["items"] == expected
 
 
 def test_organization_detail_equals_the_marts_for_every_organization(api, world):
