@@ -115,10 +115,6 @@ class HealthHistoryOut(BaseModel):
 
 
 COMPONENTS = ("activity_trend", "user_breadth", "feature_breadth", "recency", "engagement")
-HEALTH_COLUMNS = "health_date, health_score, health_tier, health_trend, score_change, explanation, " + ", ".join(
-    f"{c}_value, {c}_grade, {c}_contribution" for c in COMPONENTS
-)
-
 
 def _health(row: dict[str, Any]) -> HealthOut:
     return HealthOut(
@@ -226,10 +222,10 @@ def health_history(
         params["start"], params["end"] = check_range(start, end, default_days=90, max_days=3660)
         window, days = "", "health_date BETWEEN {start:Date} AND {end:Date}"
     rows = tq.rows(
-        f"{window}SELECT {HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
+        f"{window}SELECT health FROM {{db:Identifier}}.api_organization_health_daily "
         f"WHERE company_id = {{company_id:UUID}} AND customer_org_id = {{org:String}} AND {days} ORDER BY health_date",
         **params,
     )
     if not rows:
         _organization(tq, customer_org_id)  # 404 for an unknown organization; else the range is just empty
-    return HealthHistoryOut(customer_org_id=customer_org_id, items=[_health(r) for r in rows])
+    return HealthHistoryOut(customer_org_id=customer_org_id, items=[_health(r["health"]) for r in rows])

@@ -7,6 +7,12 @@ from datetime import date, timedelta
 from metrics_api.routes import organizations as routes
 from tests.metrics_api.conftest import auth
 
+# The health columns under the API's names, read plainly: what the packed columns the API
+# reads (api_organizations.detail, api_organization_health_daily.health) must equal.
+HEALTH_COLUMNS = "health_date, health_score, health_tier, health_trend, score_change, explanation, " + ", ".join(
+    f"{c}_value, {c}_grade, {c}_contribution" for c in routes.COMPONENTS
+)
+
 
 def test_requests_without_a_valid_key_are_refused(api, acme):
     assert api.get("/v1/organizations").status_code == 401
@@ -109,7 +115,7 @@ def _detail_from_the_marts(tq, org: str, as_of, health_date) -> dict:
     params = {"org": org, "as_of": as_of, "day": health_date}
     where = "company_id = {company_id:UUID} AND customer_org_id = {org:String}"
     health = tq.rows(
-        f"SELECT {routes.HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
+        f"SELECT {HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
         f"WHERE {where} AND health_date = {{day:Nullable(Date)}}",
         **params,
     )
@@ -136,6 +142,25 @@ def _detail_from_the_marts(tq, org: str, as_of, health_date) -> dict:
         "sessions": routes.SessionSummaryOut(**sessions).model_dump(mode="json"),
         "activity": [routes.ActivityDayOut(**r).model_dump(mode="json") for r in activity],
     }
+
+
+def test_health_history_equals_the_health_columns(api, world):
+    from metrics_api.query import TenantQuery
+    from metrics_api.settings import metrics_settings
+    from saas_tracker.clickhouse import get_client
+
+    tenant = world.tenants[0]
+    tq = TenantQuery(get_client(), tenant.company_id, metrics_settings())
+    for org in tenant.org_ids:
+        rows = tq.rows(
+            f"SELECT {HEALTH_COLUMNS} FROM {{db:Identifier}}.api_organization_health_daily "
+            "WHERE company_id = {company_id:UUID} AND customer_org_id = {org:String} ORDER BY health_date",
+            org=org,
+        )
+        expected = [routes._health(r).model_dump(mode="json") for r in rows]
+        params = {"from": "2025-01-01", "to": "2025-12-31"}
+        history = api.get(f"/v1/organizations/{org}/health", headers=auth(tenant), params=params).json()
+        assert expected and history["items"] == expected
 
 
 def test_list_items_equal_the_organization_columns(api, world):
