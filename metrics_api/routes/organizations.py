@@ -116,6 +116,7 @@ class HealthHistoryOut(BaseModel):
 
 COMPONENTS = ("activity_trend", "user_breadth", "feature_breadth", "recency", "engagement")
 
+
 def _health(row: dict[str, Any]) -> HealthOut:
     return HealthOut(
         health_date=row["health_date"],
@@ -162,7 +163,9 @@ def list_organizations(
     if rows or offset == 0:
         total = rows[0]["total"] if rows else 0
     else:  # a page past the end still reports how many there are
-        total = tq.one(f"SELECT count() AS total FROM {{db:Identifier}}.api_organizations WHERE {where}", **params)["total"]
+        total = tq.one(f"SELECT count() AS total FROM {{db:Identifier}}.api_organizations WHERE {where}", **params)[
+            "total"
+        ]
     items = [OrganizationOut(**r["summary"]) for r in rows]
     return OrganizationPage(items=items, total=total, limit=limit, offset=offset)
 

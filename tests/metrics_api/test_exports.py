@@ -29,7 +29,9 @@ def test_csv_has_organization_and_application_usage_with_a_manifest(api, acme):
     assert sum(int(r["quantity"]) for r in apps if r["meter_key"] == "events") == 31 * 30
     # A total order: organizations by (id, meter), then applications by id, events first.
     assert rows == orgs + apps
-    assert [(r["customer_org_id"], r["meter_key"]) for r in orgs] == sorted((r["customer_org_id"], r["meter_key"]) for r in orgs)
+    assert [(r["customer_org_id"], r["meter_key"]) for r in orgs] == sorted(
+        (r["customer_org_id"], r["meter_key"]) for r in orgs
+    )
     assert [r["app_id"] for r in apps] == sorted(r["app_id"] for r in apps)
     assert [r["meter_key"] for r in apps[:2]] == ["events", "active_users"]
     headers = response.headers

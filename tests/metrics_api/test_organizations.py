@@ -92,7 +92,9 @@ def test_health_history_is_daily_within_the_range(api, acme):
 
 def test_health_history_defaults_to_the_90_days_up_to_the_as_of_date(api, acme):
     org = acme.org_ids[1]
-    as_of = date.fromisoformat(api.get(f"/v1/organizations/{org}", headers=auth(acme)).json()["organization"]["as_of_date"])
+    as_of = date.fromisoformat(
+        api.get(f"/v1/organizations/{org}", headers=auth(acme)).json()["organization"]["as_of_date"]
+    )
     history = f"/v1/organizations/{org}/health"
     default = api.get(history, headers=auth(acme)).json()["items"]
     explicit = api.get(
