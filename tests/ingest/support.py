@@ -86,6 +86,16 @@ def stored_event_ids(ch, app: TrackedApp) -> list[str]:
     return [r[0] for r in rows]
 
 
+def stored_rows(ch, app: TrackedApp) -> list[tuple]:
+    """The app's raw rows as a user checks them (times as epoch floats), ordered by event name."""
+    return ch.query(
+        "SELECT toString(event_id), event, ts_source, toFloat64(ts), toFloat64(received_at), customer_org_id, "
+        "user_hash, session_id, path, environment, plan, toString(company_id), retention_days "
+        "FROM tracker_raw.events WHERE company_id = {c:UUID} AND app_id = {a:UUID} ORDER BY event",
+        parameters={"c": app.company_id, "a": app.app_id},
+    ).result_rows
+
+
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     """Poll ``predicate`` until it returns something truthy; return it (or the last falsy value)."""
     deadline = time.monotonic() + timeout

@@ -29,7 +29,7 @@ from ingest_api.rules import (
 )
 from ingest_api.settings import IngestSettings
 from ingest_api.validation import judge
-from tests.ingest.support import event, stored_event_ids
+from tests.ingest.support import event, stored_event_ids, stored_rows
 
 NOW = 1_790_000_000.25
 HEX64 = "0123456789abcdef" * 4
@@ -260,12 +260,7 @@ def test_a_plain_batch_is_stored_through_the_fast_path(collector, tracked_app, c
     }
     assert _judged(collector, "fast") == before + 1
     collector.wait_loaded()
-    rows = ch.query(
-        "SELECT toString(event_id), event, ts_source, toFloat64(ts), toFloat64(received_at), customer_org_id, "
-        "user_hash, session_id, path, environment, plan, toString(company_id), retention_days "
-        "FROM tracker_raw.events WHERE company_id = {c:UUID} AND app_id = {a:UUID} ORDER BY event",
-        parameters={"c": tracked_app.company_id, "a": tracked_app.app_id},
-    ).result_rows
+    rows = stored_rows(ch, tracked_app)
     no_time, page_view = rows
     assert page_view[:3] == (sent[0]["event_id"], "page_view", "client")
     assert abs(page_view[3] - sent[0]["ts_epoch"]) < 0.002

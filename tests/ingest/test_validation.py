@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ingest.support import event, signed_request, stored_event_ids
+from tests.ingest.support import event, signed_request, stored_event_ids, stored_rows
 
 NOW = time.time()
 HEX64 = "0123456789abcdef" * 4
@@ -121,12 +121,7 @@ def test_stored_rows_keep_the_whitelist_and_stamp_the_rest(collector, tracked_ap
     response = collector.batch(tracked_app, [first, second])
     assert response.json()["ignored_keys"] == {"unknown_key": 1, "another": 1}
     collector.wait_loaded()
-    rows = ch.query(
-        "SELECT toString(event_id), event, ts_source, toFloat64(ts), toFloat64(received_at), customer_org_id, "
-        "user_hash, session_id, path, environment, plan, toString(company_id), retention_days "
-        "FROM tracker_raw.events WHERE company_id = {c:UUID} AND app_id = {a:UUID} ORDER BY event",
-        parameters={"c": tracked_app.company_id, "a": tracked_app.app_id},
-    ).result_rows
+    rows = stored_rows(ch, tracked_app)
     assert len(rows) == 2
     no_time, page_view = rows
     assert page_view[:3] == (first["event_id"], "page_view", "client")
