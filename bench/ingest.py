@@ -82,7 +82,8 @@ async def measured(pids: dict[str, int], run) -> load.Result:
     finally:
         gc.enable()
     elapsed = time.monotonic() - started
-    shares = {name: (cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()}
+    result.cpu_seconds = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    shares = {name: used / elapsed for name, used in result.cpu_seconds.items()}
     parts = []
     for name, share in shares.items():
         if name == "collector":
@@ -106,6 +107,29 @@ def report(label: str, result: load.Result) -> None:
     )
     if result.cpu:
         print(f"  {'':34s} CPU: {result.cpu}")
+
+
+def print_ceiling(floor: load.Result, collector: load.Result, batch_size: int) -> None:
+    """The best ratio any collector could reach on this machine, from this run's CPU figures.
+
+    A collector that cost no more CPU per request than the floor app itself would
+    still share the machine's cores with the load generator and with ClickHouse
+    storing the request's events. With every core busy, requests/s can be at most
+    cores / (client + floor app + ClickHouse) CPU seconds per request. ClickHouse's
+    share is what it used during the collector run per request answered; if loading
+    lagged behind the answers, that underestimates it, so this ceiling is generous.
+    """
+    client = collector.cpu_per_request("client")
+    server = floor.cpu_per_request("floor")
+    warehouse = collector.cpu_per_request("clickhouse")
+    cores = os.cpu_count() or 1
+    best = cores / (client + server + warehouse) * batch_size
+    print(
+        f"  ceiling: a collector costing only the floor app's CPU ({server * 1e6:.0f} us per request), with this "
+        f"run's client ({client * 1e6:.0f} us) and ClickHouse ({warehouse * 1e6:.0f} us, "
+        f"{warehouse / batch_size * 1e6:.1f} us per event) on {cores} cores: at most {best:,.0f} events/s, "
+        f"{best / floor.events_per_second:.0%} of the floor"
+    )
 
 
 def server_histogram(port: int, route: str) -> dict[str, float]:
@@ -180,10 +204,18 @@ async def run(args, ports: dict[str, int], pids: dict[str, int], app_id: str, se
     def client_for(target: str, path: str):
         return lambda: load.Client("127.0.0.1", ports[target], app_id, secret, path)
 
-    def closed(target: str, path: str, body, seconds: float, keep_ids: bool = False):
+    warmed_up = 0  # collector events acknowledged while warming up: stored like any others
+
+    async def closed(target: str, path: str, body, seconds: float, keep_ids: bool = False) -> load.Result:
+        nonlocal warmed_up
+        if args.warmup:
+            # The same unmeasured warm-up for every target: connections, caches, and the
+            # collector's credentials lookup and first spool segment.
+            warm = await load.closed_loop(client_for(target, path), body, args.concurrency, args.warmup)
+            warmed_up += warm.events if target == "collector" else 0
         watched = {k: v for k, v in pids.items() if k in (target, "clickhouse", "client")}
         run = load.closed_loop(client_for(target, path), body, args.concurrency, seconds, keep_ids)
-        return measured(watched, run)
+        return await measured(watched, run)
 
     batch = lambda seq: load.batch_body(args.batch_size, seq)  # noqa: E731
     print(f"\n(a) batches of {args.batch_size} events, {args.concurrency} concurrent clients, {args.seconds:g} s each")
@@ -193,6 +225,8 @@ async def run(args, ports: dict[str, int], pids: dict[str, int], app_id: str, se
     report("collector (persisting)", collector_batch)
     ratio = collector_batch.events_per_second / floor_batch.events_per_second
     print(f"  ratio collector/floor: {ratio:.0%}   (target >= 50 %)")
+    if "clickhouse" in pids:
+        print_ceiling(floor_batch, collector_batch, args.batch_size)
 
     print(f"\n(b) single events, {args.concurrency} concurrent clients, {args.seconds:g} s each")
     floor_single = await closed("floor", "/v1/events", load.single_body, args.seconds)
@@ -211,13 +245,15 @@ async def run(args, ports: dict[str, int], pids: dict[str, int], app_id: str, se
     answered = within(histogram, server_histogram(ports["collector"], "/v1/events"))
     print(f"  target: p99 <= 20 ms; the collector's own histogram: {answered}")
 
-    acknowledged = collector_batch.events + collector_single.events + paced.events
+    sustained = None
     if args.sustained:
         print(f"\n(d) sustained: batches of {args.batch_size}, {args.concurrency} clients, {args.sustained:g} s")
         sustained = await closed("collector", "/v1/batch", batch, args.sustained)
         report("collector (persisting)", sustained)
         print("  target: >= 25,000 events/s")
-        acknowledged += sustained.events
+
+    runs = (collector_batch, collector_single, paced, sustained)
+    acknowledged = warmed_up + sum(r.events for r in runs if r is not None)
 
     started = time.monotonic()
     total, distinct = wait_stored(app_id, acknowledged)
@@ -231,6 +267,7 @@ async def run(args, ports: dict[str, int], pids: dict[str, int], app_id: str, se
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each measured run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each closed-loop run")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--rate", type=float, default=300.0, help="requests/s of the open-loop single-event run")

@@ -49,6 +49,8 @@ class Result:
     acknowledged: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cpu: str = ""
+    # CPU seconds each watched process used during the run (see bench/ingest.py measured()).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -59,6 +61,10 @@ class Result:
     @property
     def events_per_second(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
+
+    def cpu_per_request(self, process: str) -> float:
+        """Seconds of ``process``'s CPU per request answered during the run."""
+        return self.cpu_seconds[process] / len(self.latencies) if self.latencies else float("nan")
 
 
 class Client:
