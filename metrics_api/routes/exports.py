@@ -124,7 +124,9 @@ def _render(rows: list[dict[str, Any]], fmt: str) -> bytes:
     return sink.getvalue()
 
 
-def _export(tq: TenantQuery, period: str, fmt: str) -> tuple[bytes, BillingManifestOut]:
+def build_export(tq: TenantQuery, period: str, fmt: str) -> tuple[bytes, BillingManifestOut]:
+    """One company's billing export for ``period`` (YYYY-MM) and its manifest: what the
+    endpoints below answer and what Dagster's billing_exports asset writes to disk."""
     start = _period(period)
     read_at = datetime.now(UTC).replace(microsecond=0)
     data_as_of, rows = _rows(tq, start)
@@ -158,7 +160,7 @@ PeriodQ = Query(description="The calendar month, YYYY-MM.", examples=["2025-05"]
     },
 )
 def billing_export(tq: TenantDep, period: str = PeriodQ, format: Literal["csv", "parquet", "json"] = "csv") -> Response:
-    body, manifest = _export(tq, period, format)
+    body, manifest = build_export(tq, period, format)
     headers = {
         "Content-Disposition": f'attachment; filename="billing-{period}.{format}"',
         "X-Export-Period": manifest.period,
@@ -175,4 +177,4 @@ def billing_export(tq: TenantDep, period: str = PeriodQ, format: Literal["csv", 
 def billing_manifest(
     tq: TenantDep, period: str = PeriodQ, format: Literal["csv", "parquet", "json"] = "csv"
 ) -> BillingManifestOut:
-    return _export(tq, period, format)[1]
+    return build_export(tq, period, format)[1]

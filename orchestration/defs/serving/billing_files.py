@@ -50,7 +50,7 @@ def write_period(root: Path, period: date, company_ids: list[uuid.UUID]) -> list
     """Export the period for each company; companies no longer billed for it lose their
     files (after a deletion request), so the directory mirrors the mart."""
     from metrics_api.query import TenantQuery
-    from metrics_api.routes.exports import _export
+    from metrics_api.routes.exports import build_export
     from metrics_api.settings import MetricsSettings
     from orchestration.defs.warehouse import database
     from saas_tracker.clickhouse import get_client
@@ -60,7 +60,7 @@ def write_period(root: Path, period: date, company_ids: list[uuid.UUID]) -> list
     directory = period_dir(root, period)
     written = []
     for company_id in company_ids:
-        body, manifest = _export(TenantQuery(get_client(), company_id, settings), f"{period:%Y-%m}", FORMAT)
+        body, manifest = build_export(TenantQuery(get_client(), company_id, settings), f"{period:%Y-%m}", FORMAT)
         company_dir = directory / str(company_id)
         data_path = company_dir / f"billing-{period:%Y-%m}.{FORMAT}"
         _atomic_write(data_path, body)
