@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 # `python demo/run.py` puts demo/ first on sys.path; the demo package needs the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo import pipeline, setup, summary  # noqa: E402
+from demo import pipeline, setup, summary, workload  # noqa: E402
 from saas_tracker.settings import WarehouseSettings, core_settings  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -155,7 +155,7 @@ def main() -> int:
     try:
         started = start_warehouse(children, url, logs / "warehouse.log")
         subprocess.run([sys.executable, "-m", "saas_tracker", "migrate"], check=True)
-        tenant = setup.ensure_tenant(demo_dir / "credentials.json")
+        tenant = setup.ensure_tenant(demo_dir / "credentials.json", workload.first_day(args.days, args.end_date))
         print(
             f"demo company {tenant.company_id}: applications "
             + ", ".join(f"{k} {v}" for k, v in tenant.app_ids.items())

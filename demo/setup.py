@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from demo import catalog
@@ -45,12 +46,18 @@ def _save(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def ensure_tenant(state_path: Path) -> DemoTenant:
+def ensure_tenant(state_path: Path, subscribed_since: date) -> DemoTenant:
+    """The demo company (created on first use, subscribed since the workload's first day,
+    so every month of its usage has a plan), its applications, secrets and API key."""
     saved = _load(state_path)
     company = next((c for c in companies.list_companies() if c.name == catalog.COMPANY_NAME), None)
     if company is None:
         company = companies.create_company(
-            catalog.COMPANY_NAME, catalog.COMPANY_PLAN, actor=ACTOR, owner_email=catalog.OWNER_EMAIL
+            catalog.COMPANY_NAME,
+            catalog.COMPANY_PLAN,
+            actor=ACTOR,
+            owner_email=catalog.OWNER_EMAIL,
+            subscribed_since=subscribed_since,
         )
         saved = {}
     company_id = str(company.company_id)

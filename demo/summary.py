@@ -121,7 +121,7 @@ def render(summary: dict) -> str:
     for row in summary["plan_usage"]:
         limit = f"{row['events_limit']:,}" if row["events_limit"] is not None else "unlimited"
         suggestion = f", suggested plan {row['suggested_plan_key']}" if row["suggested_plan_key"] else ""
-        plan = row["plan_key"] or "(none)"  # months before the demo company's subscription started
+        plan = row["plan_key"] or "(none)"  # a month before the company's subscription started
         lines.append(f"  {row['usage_month']}  {plan:<10} {row['event_count']:>9,} / {limit}{suggestion}")
     key = summary.get("answer_key")
     if key:

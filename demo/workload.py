@@ -76,6 +76,11 @@ def _event_id(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
+def first_day(days: int, end: date | None = None) -> date:
+    """The first day of a workload of ``days`` days ending on ``end`` (default today, UTC)."""
+    return (end or datetime.now(UTC).date()) - timedelta(days=days - 1)
+
+
 def generate(
     seed: int = 42,
     orgs: int = 300,
@@ -92,7 +97,7 @@ def generate(
     """
     now = time.time() if now is None else now
     end = end or datetime.fromtimestamp(now, UTC).date()
-    start = end - timedelta(days=days - 1)
+    start = first_day(days, end)
     rng = np.random.default_rng(seed)
     names = list(LIFECYCLE_SHARES)
     lifecycles = rng.choice(names, size=orgs, p=list(LIFECYCLE_SHARES.values()))

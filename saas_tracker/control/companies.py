@@ -4,12 +4,13 @@ owner's email, makes that person its owner."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 from saas_tracker.control import api_keys, audit, credentials, members, plans, store, subscriptions
 from saas_tracker.control.errors import Conflict, NotFound
 from saas_tracker.control.models import Company, SubscriptionOverrides
-from saas_tracker.control.validation import require_email, require_name, require_uuid
+from saas_tracker.control.validation import require_email, require_name, require_past_moment, require_uuid
 
 
 def _row(company: Company) -> dict[str, Any]:
@@ -33,13 +34,20 @@ def create_company(
     actor: str,
     owner_email: str | None = None,
     overrides: SubscriptionOverrides | None = None,
+    subscribed_since: date | datetime | None = None,
 ) -> Company:
-    """A new active company subscribed to ``plan``; every input is checked before anything is written."""
+    """A new active company subscribed to ``plan``; every input is checked before anything is written.
+
+    ``subscribed_since`` backdates the subscription (a date means its first moment, UTC):
+    for a customer moved from another system with its event history, whose earlier
+    months must be measured against the plan it was on, not against no plan at all.
+    """
     name = require_name("name", name)
     chosen = plans.require_plan(plan)
     owner = require_email(owner_email, "owner") if owner_email is not None else None
     overrides = subscriptions.parse_overrides(overrides)
     now = store.utcnow()
+    since = require_past_moment("subscribed_since", subscribed_since, now) if subscribed_since is not None else None
     company = Company(company_id=uuid.uuid4(), name=name, status="active", created_at=now, updated_at=now)
     store.insert("companies", [_row(company)])
     audit.record(
@@ -50,7 +58,7 @@ def create_company(
         action="create",
         after=company,
     )
-    subscriptions.start_subscription(company.company_id, chosen, overrides=overrides, actor=actor)
+    subscriptions.start_subscription(company.company_id, chosen, overrides=overrides, since=since, actor=actor)
     if owner is not None:
         members.add_member(company.company_id, owner, "owner", actor=actor)
     return company

@@ -86,29 +86,40 @@ def _from_row(row: dict[str, Any]) -> Subscription:
     )
 
 
-def _open_period(company_id: uuid.UUID, plan: Plan, overrides: SubscriptionOverrides, now: datetime) -> Subscription:
+def _open_period(
+    company_id: uuid.UUID, plan: Plan, overrides: SubscriptionOverrides, now: datetime, since: datetime | None = None
+) -> Subscription:
+    """A period in force from ``since`` (default: now); a trial runs from its start."""
     start, end = _current_period(now.date())
+    valid_from = since or now
+    trial_ends_at = valid_from + timedelta(days=plan.trial_days) if plan.trial_days else None
     return Subscription(
         company_id=company_id,
         period_id=uuid.uuid4(),
         plan_key=plan.plan_key,
-        status="trialing" if plan.trial_days else "active",
+        status="trialing" if trial_ends_at is not None and trial_ends_at > now else "active",
         currency=plan.currency,
         overrides=overrides.as_dict(),
-        trial_ends_at=now + timedelta(days=plan.trial_days) if plan.trial_days else None,
+        trial_ends_at=trial_ends_at,
         current_period_start=start,
         current_period_end=end,
-        valid_from=now,
+        valid_from=valid_from,
         valid_to=None,
         **_terms(plan, overrides),
     )
 
 
 def start_subscription(
-    company_id: uuid.UUID, plan: Plan, *, overrides: SubscriptionOverrides | None = None, actor: str
+    company_id: uuid.UUID,
+    plan: Plan,
+    *,
+    overrides: SubscriptionOverrides | None = None,
+    since: datetime | None = None,
+    actor: str,
 ) -> Subscription:
-    """The first period of a new company's subscription (called by create_company)."""
-    subscription = _open_period(company_id, plan, parse_overrides(overrides), store.utcnow())
+    """The first period of a new company's subscription (called by create_company), in
+    force from ``since`` when the company was a customer before it was created here."""
+    subscription = _open_period(company_id, plan, parse_overrides(overrides), store.utcnow(), since)
     store.insert("subscriptions", [_row(subscription)])
     audit.record(
         actor=actor,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from saas_tracker.control.errors import ValidationError
@@ -30,6 +31,8 @@ FLAG = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 # we deliver to; anything with one @ and a dotted domain is accepted.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 200
+# Backdated subscriptions: an earlier year is a typo, not a customer's history.
+EARLIEST_YEAR = 2000
 MAX_PATH_PREFIX = 1024
 
 
@@ -51,6 +54,25 @@ def require_name(field: str, value: Any) -> str:
     if any(ord(ch) < 32 for ch in text):
         raise ValidationError(f"{field}: must not contain control characters", field=field)
     return text
+
+
+def require_past_moment(field: str, value: Any, now: datetime) -> datetime:
+    """A moment not after ``now``, in UTC; a date means its first moment (midnight UTC)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValidationError(f"{field}: a date and time needs a time zone (got {value.isoformat()})", field=field)
+        moment = value.astimezone(UTC)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.min, UTC)
+    else:
+        raise ValidationError(f"{field}: {str(value)[:60]!r} is not a date", field=field)
+    if moment > now:
+        raise ValidationError(
+            f"{field}: must not be in the future (got {moment.date()}, today is {now.date()})", field=field
+        )
+    if moment.year < EARLIEST_YEAR:
+        raise ValidationError(f"{field}: must be in {EARLIEST_YEAR} or later (got {moment.date()})", field=field)
+    return moment
 
 
 def require_email(value: Any, field: str = "email") -> str:

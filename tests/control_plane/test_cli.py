@@ -44,6 +44,13 @@ def test_company_app_key_flow_with_json(run):
         "active",
     )
     cid = company["company_id"]
+    backdated = one_json(
+        run("admin", "company", "create", "Moved", "--plan", "growth", "--subscribed-since", "2026-01-15", "--json")
+    )
+    assert backdated["subscribed_since"] == "2026-01-15T00:00:00+00:00"
+    future = ("--subscribed-since", "2999-01-01")
+    refused = run("admin", "company", "create", "Later", "--plan", "growth", *future, ok=False)
+    assert refused.exit_code != 0 and "subscribed_since: must not be in the future" in refused.output
 
     app = one_json(
         run("admin", "app", "create", "--company", cid, "Web", "--env", "production", "--env", "staging", "--json")

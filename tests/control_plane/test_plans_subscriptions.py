@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 import yaml
 
-from saas_tracker.control import applications, plans, subscriptions
+from saas_tracker.control import applications, companies, plans, subscriptions
 from saas_tracker.control.errors import LimitExceeded, NotFound, ValidationError
 from tests.control_plane.conftest import ACTOR
 
@@ -87,6 +89,34 @@ def test_subscription_copies_plan_terms(make_company):
     assert (sub.list_price, sub.events_per_month, sub.retention_days, sub.grace_days) == (0, 100_000, 30, 0)
     assert sub.current_period_start.day == 1 and sub.current_period_end >= sub.current_period_start
     assert sub.overrides == {}
+
+
+def test_backdated_subscription_is_in_force_since_that_day(control):
+    since = (datetime.now(UTC) - timedelta(days=40)).date()
+    company = companies.create_company(f"Moved {uuid.uuid4().hex[:8]}", "trial", subscribed_since=since, actor=ACTOR)
+
+    [period] = subscriptions.history(company.company_id)
+    assert period.valid_from == datetime.combine(since, time.min, UTC)
+    # The trial ran from that day, so it is over.
+    assert period.trial_ends_at == period.valid_from + timedelta(days=plans.get_plan("trial").trial_days)
+    assert period.status == "active"
+    assert subscriptions.get_subscription(company.company_id) == period
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        (datetime.now(UTC).date() + timedelta(days=2), "subscribed_since: must not be in the future"),
+        (datetime(2026, 1, 1, 12), "subscribed_since: a date and time needs a time zone"),
+        ("2026-01-01", "subscribed_since: '2026-01-01' is not a date"),
+        (date(1999, 12, 31), "subscribed_since: must be in 2000 or later"),
+    ],
+)
+def test_bad_backdated_subscription_is_refused_and_nothing_is_written(control, since, message):
+    name = f"Moved {uuid.uuid4().hex}"
+    with pytest.raises(ValidationError, match=message):
+        companies.create_company(name, "growth", subscribed_since=since, actor=ACTOR)
+    assert name not in {c.name for c in companies.list_companies(include_archived=True)}
 
 
 def test_change_plan_keeps_history(make_company):

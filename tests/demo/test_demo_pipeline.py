@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from demo import pipeline, setup, summary
+from demo import catalog, pipeline, setup, summary, workload
 from tests.ingest.collector_process import CollectorProcess
 from tests.warehouse_process import free_port
 
@@ -27,7 +27,8 @@ def demo(warehouse, tmp_path_factory):
     migrate(client)
     root = tmp_path_factory.mktemp("demo")
     state = root / "credentials.json"
-    tenant = setup.ensure_tenant(state)
+    options = dict(seed=3, orgs=16, days=35, volume=0.4, end=datetime.now(UTC).date() - timedelta(days=1))
+    tenant = setup.ensure_tenant(state, workload.first_day(options["days"], options["end"]))
     collector = CollectorProcess(spool_dir=root / "spool", port=free_port()).start()
     schema = f"t_demo_{uuid.uuid4().hex[:8]}"
     # dbt output databases, dbt target and Dagster instance of this test's own.
@@ -37,7 +38,6 @@ def demo(warehouse, tmp_path_factory):
     environment.setenv("TRACKER_ORCHESTRATION_DAGSTER_HOME", str(root / "dagster"))
     environment.setenv("TRACKER_ORCHESTRATION_EXPORTS_DIR", str(root / "exports"))
     dbt_project.cache_clear()
-    options = dict(seed=3, orgs=16, days=35, volume=0.4, end=datetime.now(UTC).date() - timedelta(days=1))
     try:
         key, first = pipeline.load_and_build(tenant, collector.url, root, **options)
         raw_after_first = _raw_count(tenant.company_id)
@@ -45,6 +45,7 @@ def demo(warehouse, tmp_path_factory):
         yield {
             "tenant": tenant,
             "state": state,
+            "options": options,
             "key": key,
             "schema": schema,
             "dagster_home": root / "dagster",
@@ -76,7 +77,7 @@ def _raw_count(company_id: str) -> int:
 
 
 def test_setup_again_finds_the_same_company_and_applications(demo):
-    again = setup.ensure_tenant(demo["state"])
+    again = setup.ensure_tenant(demo["state"], workload.first_day(demo["options"]["days"], demo["options"]["end"]))
     assert again == demo["tenant"]
 
 
@@ -108,6 +109,11 @@ def test_every_valid_event_is_stored_and_counted_once(demo):
     assert figures["events"] == expected
     assert figures["organizations"] == demo["key"]["orgs"]
     assert sum(figures["answer_key"]["by_tier"].values()) == len(demo["key"]["declining_or_churned"])
+    # The company is subscribed since the workload's first day: every month of usage has its plan.
+    first = workload.first_day(demo["options"]["days"], demo["options"]["end"])
+    months = sorted({row["usage_month"] for row in figures["plan_usage"]})
+    assert months[0] == first.replace(day=1)
+    assert {row["plan_key"] for row in figures["plan_usage"]} == {catalog.COMPANY_PLAN}
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from saas_tracker.cli.admin._common import (
@@ -24,23 +26,48 @@ def company() -> None:
 @click.argument("name")
 @click.option("--plan", required=True, help="Plan key, e.g. trial, starter, growth, enterprise.")
 @click.option("--owner", "owner_email", default=None, metavar="EMAIL", help="Make this person the owner.")
+@click.option(
+    "--subscribed-since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Backdate the subscription to this day (UTC), for a customer whose event history starts earlier.",
+)
 @actor_option
 @json_option
 @handles_errors
-def company_create(name: str, plan: str, owner_email: str | None, actor: str | None, as_json: bool) -> None:
+def company_create(
+    name: str,
+    plan: str,
+    owner_email: str | None,
+    subscribed_since: datetime | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
     """Create a company subscribed to PLAN; prints its company_id."""
     from saas_tracker.control import companies, subscriptions
 
-    created = companies.create_company(name, plan, owner_email=owner_email, actor=actor or default_actor())
+    created = companies.create_company(
+        name,
+        plan,
+        owner_email=owner_email,
+        subscribed_since=subscribed_since.date() if subscribed_since else None,
+        actor=actor or default_actor(),
+    )
     subscription = subscriptions.get_subscription(created.company_id)
     payload = to_jsonable(created) | {
         "plan": subscription.plan_key,
         "owner": owner_email and owner_email.strip().lower(),
+        "subscribed_since": subscription.valid_from.isoformat(),
     }
     emit(
         as_json,
         payload,
-        [f"company_id: {created.company_id}", f"name:       {created.name}", f"plan:       {subscription.plan_key}"],
+        [
+            f"company_id: {created.company_id}",
+            f"name:       {created.name}",
+            f"plan:       {subscription.plan_key} (since {subscription.valid_from:%Y-%m-%d %H:%M} UTC)",
+        ],
     )
 
 
