@@ -1,8 +1,9 @@
 {#
   The day range an incremental run rebuilds, as SQL Date expressions.
 
-  Dagster (or a person) passes tracker__start_date / tracker__end_date ('YYYY-MM-DD',
-  inclusive). Without them a run rebuilds today and tracker__lookback_days before it.
+  A person passes tracker__start_date / tracker__end_date ('YYYY-MM-DD', inclusive) as
+  --vars; Dagster sets TRACKER__START_DATE / TRACKER__END_DATE in dbt's environment
+  instead. Without them a run rebuilds today and tracker__lookback_days before it.
   A first build or --full-refresh reads everything: the bounds become 1971-01-01 and
   2149-01-01 (both well inside ClickHouse's Date range, so the models can still add or
   subtract their lookbacks without wrapping around).
@@ -10,6 +11,12 @@
 
 {% macro tracker_date_var(name) %}
     {%- set value = var(name, none) -%}
+    {%- if (value is none or (value | string | trim) == '') and execute -%}
+        {#- Dagster passes its range as environment variables (the var's name in capitals),
+            not --vars: any change of --vars makes dbt re-parse the whole project, while an
+            environment variable read only while executing leaves the parse cache valid. -#}
+        {%- set value = env_var(name | upper, '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
     {%- endif -%}

@@ -139,6 +139,38 @@ def test_a_backfill_run_twice_leaves_the_same_rows(backfilled):
     assert "marts/fct_organization_health_daily" in support.materialized(backfilled.second)
 
 
+ORG_DAY_EVENTS = (
+    "SELECT event_count FROM {db:Identifier}.fct_organization_activity_daily "
+    "WHERE company_id = {company:UUID} AND customer_org_id = 'org-x' AND activity_date = {day:Date}"
+)
+
+
+@pytest.fixture(scope="module")
+def late(backfilled, defs, world, orchestration_env) -> tuple[int, int, object]:
+    """An event of an old day arriving after the day was built, then a run of that day's partition.
+
+    The day lies outside the range a run rebuilds by default (today and the lookback days
+    before it), so only the partition's own range brings the event in.
+    """
+    globex, day = world.tenants[1], world.days[1]
+    parameters = {"db": orchestration_env.database("marts"), "company": globex.company_id, "day": day}
+    before = int(get_client().command(ORG_DAY_EVENTS, parameters=parameters))
+    row = next(r for r in world.rows if r[0] == globex.company_id and r[4].date() == day)
+    late_row = [row[0], row[1], uuid.uuid4(), *row[3:]]
+    world_module.insert_raw([late_row])
+    world.rows.append(late_row)
+    graph = defs.resolve_asset_graph()
+    daily = [k for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned and graph.get(k).is_materializable]
+    result = run(defs, "refresh", tags=range_tags(day, day), asset_selection=daily)
+    return before, int(get_client().command(ORG_DAY_EVENTS, parameters=parameters)), result
+
+
+def test_a_partition_run_counts_a_late_event_of_its_day(late):
+    before, after, result = late
+    assert result.success, support.failed_checks(result)
+    assert after == before + 1
+
+
 @dataclass
 class Deletion:
     company_id: uuid.UUID
@@ -156,7 +188,7 @@ def _subject_rows(company_id, column: str, value: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def deleted(backfilled, defs, world, orchestration_env) -> Deletion:
+def deleted(late, defs, world, orchestration_env) -> Deletion:
     """One run erasing a user of org-1 and the whole of org-3 (both of Acme)."""
     acme = world.tenants[0]
     user, organization = acme.users["org-1"][0], "org-3"

@@ -21,7 +21,7 @@ from orchestration.defs.dbt.selection import ModelSets, model_sets
 from orchestration.defs.dbt.translator import TrackerDbtTranslator
 from orchestration.defs.partitions import SINGLE_RUN, partition_days
 from orchestration.defs.warehouse import WAREHOUSE_POOL
-from saas_tracker.dbt import range_vars
+from saas_tracker.dbt import range_env
 
 BUILD = ("build", "--exclude-resource-type", "unit_test")
 
@@ -57,8 +57,7 @@ def build_dbt_assets(project: DbtProject, partitions: DailyPartitionsDefinition)
         later days their trailing windows feed, which the models work out themselves)."""
         start, end = partition_days(context)
         context.log.info(f"rebuilding {start}..{end}")
-        args = (*BUILD, "--vars", json.dumps(range_vars(start, end)))
-        yield from stream_and_clean(dbt.cli(args, context=context))
+        yield from stream_and_clean(dbt.cli(BUILD, env=range_env(start, end), context=context))
 
     @dbt_assets(select=sets.select(sets.current), name="dbt_current_models", **common)
     def current_models(context: AssetExecutionContext, dbt: TrackerDbtCliResource) -> Iterator[Any]:

@@ -8,7 +8,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from saas_tracker.dbt import DbtSettings, dbt_env
@@ -35,9 +35,10 @@ _environment_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def dbt_environment() -> Iterator[dict[str, str]]:
+def dbt_environment(extra: Mapping[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """os.environ as a dbt process started meanwhile must see it, plus ``extra`` (a run's day range)."""
     settings = DbtSettings()
-    values = dbt_env(dbt=settings.model_copy(update={"target_path": dagster_target_path(settings)}))
+    values = dbt_env(dbt=settings.model_copy(update={"target_path": dagster_target_path(settings)})) | dict(extra or {})
     with _environment_lock:
         previous = {key: os.environ.get(key) for key in values}
         os.environ.update(values)

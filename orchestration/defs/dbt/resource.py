@@ -9,7 +9,7 @@ those variables for the moment it starts one, and restores them afterwards.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dagster_dbt import DbtCliInvocation, DbtCliResource
@@ -20,8 +20,9 @@ from orchestration.defs.dbt.environment import dbt_environment
 class TrackerDbtCliResource(DbtCliResource):
     """``DbtCliResource`` whose invocations run against the configured warehouse."""
 
-    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
-        with dbt_environment():
+    def cli(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs: Any) -> DbtCliInvocation:
+        """``dbt args`` in a subprocess whose environment also holds ``env``."""
+        with dbt_environment(env):
             return super().cli(args, **kwargs)
 
 

@@ -18,7 +18,6 @@ and a day on which only the erased subject was active produces none.
 # No `from __future__ import annotations`: Dagster reads config and resource types from the annotations.
 
 import contextlib
-import json
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from orchestration.defs.jobs.deletion_requests import DeletionRequest, open_requ
 from orchestration.defs.warehouse import RAW_DATABASE, WAREHOUSE_POOL
 from saas_tracker.clickhouse import get_client
 from saas_tracker.control import store
-from saas_tracker.dbt import range_vars
+from saas_tracker.dbt import range_env
 
 RAW_TABLES = (f"{RAW_DATABASE}.events", f"{RAW_DATABASE}.events_quarantine")
 
@@ -118,11 +117,11 @@ def rebuild_affected_days(
         lasts = [r.last_day for r in requests if r.last_day is not None]
         # One range from the earliest to the latest affected day: one invocation, and the
         # days between are rebuilt to the same rows they have.
-        days = ["--vars", json.dumps(range_vars(min(firsts), max(lasts)))] if firsts else []
+        days = range_env(min(firsts), max(lasts)) if firsts else {}
         models = sets.daily + sets.current if firsts else sets.current
         context.log.info(f"rebuilding {min(firsts)}..{max(lasts)}" if firsts else "rebuilding current-state models")
         # One --select value (dagster-dbt reads a single token after the flag; dbt splits it).
-        invocation = dbt.cli(["run", "--select", ModelSets.select(models), *days], raise_on_error=True)
+        invocation = dbt.cli(["run", "--select", ModelSets.select(models)], env=days, raise_on_error=True)
         try:
             invocation.wait()
         finally:
