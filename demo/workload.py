@@ -15,6 +15,7 @@ probabilities (catalog.FEATURES); users have sessions of a few events.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ DUPLICATE_SHARE = 0.01
 LATE_SHARE = 0.02
 # Bump when a change to this file changes the events a seed produces: a loaded
 # workload of another version is replaced, not kept (demo/pipeline.py).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 INVALID_EVENTS = 200
 QUARANTINED_EVENTS = 50
 # Older than the demo apps' backfill window, so the collector quarantines them.
@@ -76,6 +77,13 @@ def _event_id(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
+def _share(event_id: str, purpose: str) -> float:
+    """A number in [0, 1) fixed by the event and the purpose: whether an event arrives late
+    or twice must not depend on its position in the stream, which today's events shift."""
+    digest = hashlib.blake2b(f"{purpose}:{event_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
 def first_day(days: int, end: date | None = None) -> date:
     """The first day of a workload of ``days`` days ending on ``end`` (default today, UTC)."""
     return (end or datetime.now(UTC).date()) - timedelta(days=days - 1)
@@ -103,22 +111,28 @@ def generate(
     lifecycles = rng.choice(names, size=orgs, p=list(LIFECYCLE_SHARES.values()))
     events: dict[str, list[dict]] = {app: [] for app in catalog.APPS}
     organizations = []
+    # Each organization draws from a stream of its own (independent of `rng`), so nothing
+    # one organization draws, or drops below, shifts another's events.
+    org_streams = np.random.SeedSequence(seed).spawn(orgs)
     for index in range(orgs):
+        org_rng = np.random.default_rng(org_streams[index])
         org_id = f"org_{index + 1:04d}"
         lifecycle = str(lifecycles[index])
         params: dict = {"start": start}
         if lifecycle == "new_trial":
-            params["first_day"] = int(rng.integers(days - 25, days - 5))
+            params["first_day"] = int(org_rng.integers(days - 25, days - 5))
         if lifecycle == "declining":
-            params["decline_day"] = int(rng.integers(10, 28))
+            params["decline_day"] = int(org_rng.integers(10, 28))
         if lifecycle == "churned":
-            params["churn_day"] = int(rng.integers(12, 38))
-        plan = "trial" if lifecycle == "new_trial" else str(rng.choice(catalog.ORG_PLANS, p=catalog.ORG_PLAN_SHARES))
-        users = max(2, int(rng.lognormal(2.0, 0.7)))
+            params["churn_day"] = int(org_rng.integers(12, 38))
+        plan = (
+            "trial" if lifecycle == "new_trial" else str(org_rng.choice(catalog.ORG_PLANS, p=catalog.ORG_PLAN_SHARES))
+        )
+        users = max(2, int(org_rng.lognormal(2.0, 0.7)))
         # Each user's daily chance of being active; a declining org loses users one by one.
-        engagement = rng.beta(2.5, 2.5, size=users) * 0.8 + 0.1
-        adopted = [f for f in catalog.FEATURES if rng.random() < f.adoption]
-        uses_mobile = rng.random() < 0.45
+        engagement = org_rng.beta(2.5, 2.5, size=users) * 0.8 + 0.1
+        adopted = [f for f in catalog.FEATURES if org_rng.random() < f.adoption]
+        uses_mobile = org_rng.random() < 0.45
         org_events = 0
         for day in range(days):
             level = _activity(lifecycle, day, days, params)
@@ -131,27 +145,26 @@ def generate(
                 # Fewer people, not just fewer clicks: breadth falls as well as volume.
                 keep = max(1, int(round(users * level)))
                 p_active[keep:] = 0.0
-            active = np.nonzero(rng.random(users) < p_active)[0]
+            active = np.nonzero(org_rng.random(users) < p_active)[0]
             for user in active:
                 user_id = f"{org_id}-u{user + 1}"
-                sessions = 1 + rng.poisson(0.4 * max(level, 0.5))
+                sessions = 1 + org_rng.poisson(0.4 * max(level, 0.5))
                 for _ in range(sessions):
-                    app = "mobile" if uses_mobile and rng.random() < 0.3 else "web"
-                    t = day_start + rng.uniform(7, 20) * 3600
-                    if t > now - 60:
-                        continue
-                    session_id = _event_id(rng) if app == "web" else None
-                    n = 1 + rng.poisson(12 * volume * max(level, 0.6))
+                    app = "mobile" if uses_mobile and org_rng.random() < 0.3 else "web"
+                    t = started = day_start + org_rng.uniform(7, 20) * 3600
+                    session_id = _event_id(org_rng) if app == "web" else None
+                    n = 1 + org_rng.poisson(12 * volume * max(level, 0.6))
                     features = [f for f in adopted if f.app in (None, app)]
+                    drawn = []
                     for k in range(n):
                         if k == 0:
                             name, path = ("session_started", "/") if app == "web" else ("app_opened", None)
-                        elif features and rng.random() < 0.45:
-                            f = features[int(rng.integers(len(features)))]
-                            name, path = f.sample(rng)
+                        elif features and org_rng.random() < 0.45:
+                            f = features[int(org_rng.integers(len(features)))]
+                            name, path = f.sample(org_rng)
                         else:
-                            name, path = catalog.CORE_EVENTS[int(rng.integers(len(catalog.CORE_EVENTS)))]
-                        events[app].append(
+                            name, path = catalog.CORE_EVENTS[int(org_rng.integers(len(catalog.CORE_EVENTS)))]
+                        drawn.append(
                             {
                                 "event": name,
                                 "customer_org_id": org_id,
@@ -161,10 +174,15 @@ def generate(
                                 "plan": plan,
                                 "environment": "production",
                                 "ts": round(t, 3),
-                                "event_id": _event_id(rng),
+                                "event_id": _event_id(org_rng),
                             }
                         )
-                        t += rng.exponential(45)
+                        t += org_rng.exponential(45)
+                    # A session that has not started yet is dropped only now, after its draws,
+                    # so the sessions after it get the same events at any time of day.
+                    if started > now - 60:
+                        continue
+                    events[app].extend(drawn)
                     org_events += n
         organizations.append(
             {
@@ -182,15 +200,15 @@ def generate(
     # Late: a random share of each app's events is held back and sent last.
     late: dict[str, list[dict]] = {}
     for app, items in events.items():
-        mask = rng.random(len(items)) < LATE_SHARE
-        late[app] = [e for e, m in zip(items, mask, strict=True) if m]
-        events[app] = [e for e, m in zip(items, mask, strict=True) if not m]
+        held = [_share(e["event_id"], "late") < LATE_SHARE for e in items]
+        late[app] = [e for e, h in zip(items, held, strict=True) if h]
+        events[app] = [e for e, h in zip(items, held, strict=True) if not h]
     unique = sum(len(v) for v in events.values()) + sum(len(v) for v in late.values())
 
     # Duplicates: the same event (same id) sent a second time, a little later in the stream.
     duplicates = 0
     for items in events.values():
-        picks = np.nonzero(rng.random(len(items)) < DUPLICATE_SHARE)[0]
+        picks = [i for i, e in enumerate(items) if _share(e["event_id"], "duplicate") < DUPLICATE_SHARE]
         for offset, i in enumerate(sorted(picks, reverse=True)):
             items.insert(min(len(items), i + 50 + offset), dict(items[i]))
         duplicates += len(picks)
