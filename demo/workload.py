@@ -39,7 +39,7 @@ DUPLICATE_SHARE = 0.01
 LATE_SHARE = 0.02
 # Bump when a change to this file changes the events a seed produces: a loaded
 # workload of another version is replaced, not kept (demo/pipeline.py).
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 INVALID_EVENTS = 200
 QUARANTINED_EVENTS = 50
 # Older than the demo apps' backfill window, so the collector quarantines them.
@@ -151,7 +151,7 @@ def generate(
                 sessions = 1 + org_rng.poisson(0.4 * max(level, 0.5))
                 for _ in range(sessions):
                     app = "mobile" if uses_mobile and org_rng.random() < 0.3 else "web"
-                    t = started = day_start + org_rng.uniform(7, 20) * 3600
+                    t = day_start + org_rng.uniform(7, 20) * 3600
                     session_id = _event_id(org_rng) if app == "web" else None
                     n = 1 + org_rng.poisson(12 * volume * max(level, 0.6))
                     features = [f for f in adopted if f.app in (None, app)]
@@ -178,12 +178,12 @@ def generate(
                             }
                         )
                         t += org_rng.exponential(45)
-                    # A session that has not started yet is dropped only now, after its draws,
-                    # so the sessions after it get the same events at any time of day.
-                    if started > now - 60:
-                        continue
-                    events[app].extend(drawn)
-                    org_events += n
+                    # Events that have not happened yet (a minute before the clock) are dropped
+                    # only now, after their draws, so the sessions after them get the same
+                    # events at any time of day, and none is sent from the collector's future.
+                    happened = [e for e in drawn if e["ts"] <= now - 60]
+                    events[app].extend(happened)
+                    org_events += len(happened)
         organizations.append(
             {
                 "customer_org_id": org_id,
