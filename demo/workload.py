@@ -78,11 +78,11 @@ def _event_id(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
-def _share(event_id: str, bits: slice) -> float:
+def _share(event_id: str, digits: slice) -> float:
     """A number in [0, 1) fixed by the event: whether an event arrives late or twice must not
     depend on its position in the stream, which today's events shift. Event ids are random
     (version 4 from the organization's stream), so 8 of their hex digits are a uniform draw."""
-    return int(event_id[bits], 16) / 16**8
+    return int(event_id[digits], 16) / 16**8
 
 
 def first_day(days: int, end: date | None = None) -> date:
